@@ -1,0 +1,143 @@
+import Foundation
+import PZGraph
+
+/// What `pzconv inspect` prints, as text or JSON.
+struct InspectReport: Encodable {
+    struct IO: Encodable {
+        var tensor: String
+        var shape: [Int]
+        var layout: String
+        var sourceShape: [Int]
+
+        enum CodingKeys: String, CodingKey { case tensor, shape, layout, sourceShape = "source_shape" }
+    }
+
+    struct NodeRow: Encodable {
+        var name: String
+        var op: String
+        var inputs: [String]
+        var outputs: [String]
+        var shapes: [[Int]]
+        var parameters: Int
+        var flops: Int
+        var sourceLayers: [String]
+        var fusions: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case name, op, inputs, outputs, shapes, parameters, flops, sourceLayers = "source_layers", fusions
+        }
+    }
+
+    struct Totals: Encodable {
+        var nodes: Int
+        var parameters: Int
+        var flops: Int
+    }
+
+    var file: String
+    var name: String
+    var source: SourceInfo?
+    var inputs: [IO]
+    var nodes: [NodeRow]
+    var outputs: [IO]
+    var totals: Totals
+
+    init(graph: Graph, file: String) {
+        let shapes = (try? graph.inferShapes()) ?? [:]
+        let statistics = graph.statistics(shapes: shapes)
+        self.file = file
+        name = graph.name
+        source = graph.source
+        inputs = graph.inputNodes.compactMap { node in
+            guard case .input(let parameters) = node.op else { return nil }
+            return IO(tensor: node.outputs[0], shape: parameters.shape, layout: parameters.sourceLayout.axes,
+                      sourceShape: parameters.sourceLayout.sourceShape(fromCanonical: parameters.shape))
+        }
+        nodes = zip(graph.nodes, statistics).map { node, statistics in
+            NodeRow(name: node.name, op: node.op.typeName, inputs: node.inputs, outputs: node.outputs,
+                    shapes: node.outputs.map { shapes[$0] ?? [] }, parameters: statistics.parameters,
+                    flops: statistics.flops, sourceLayers: node.sourceLayers, fusions: node.fusions)
+        }
+        outputs = graph.outputs.map { output in
+            let shape = shapes[output.tensor] ?? []
+            return IO(tensor: output.tensor, shape: shape, layout: output.sourceLayout.axes,
+                      sourceShape: output.sourceLayout.sourceShape(fromCanonical: shape))
+        }
+        totals = Totals(nodes: graph.nodes.count, parameters: statistics.reduce(0) { $0 + $1.parameters },
+                        flops: statistics.reduce(0) { $0 + $1.flops })
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    func text() -> String {
+        var lines: [String] = []
+        var header = "\(file): graph '\(name)'"
+        if let source {
+            header += " from \(source.framework)"
+            if let detail = source.detail { header += " (\(detail))" }
+        }
+        lines.append(header)
+        for file in source?.files ?? [] {
+            lines.append("  source \(file.name)  \(file.bytes) bytes  sha256 \(file.sha256)")
+        }
+        lines.append("inputs:")
+        for input in inputs {
+            lines.append("  \(input.tensor)  \(input.sourceShape.shapeDescription) (\(input.layout))")
+        }
+        let table = TextTable(columns: ["#", "node", "op", "output shape", "params", "MFLOP", "source layers", "fusions"])
+        for (index, node) in nodes.enumerated() {
+            table.add([String(index), node.name, node.op, node.shapes.map(\.shapeDescription).joined(separator: ", "),
+                       String(node.parameters), String(format: "%.3f", Double(node.flops) / 1e6),
+                       node.sourceLayers.joined(separator: ","), node.fusions.joined(separator: ",")])
+        }
+        lines.append("nodes:")
+        lines.append(contentsOf: table.render().map { "  " + $0 })
+        lines.append("outputs:")
+        for output in outputs {
+            lines.append("  \(output.tensor)  \(output.sourceShape.shapeDescription) (\(output.layout))")
+        }
+        lines.append("total: \(totals.nodes) nodes, \(totals.parameters) parameters, \(formatFlops(totals.flops)) per run")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `11664` → "11.7 kFLOP", `1.2e11` → "120.0 GFLOP".
+func formatFlops(_ flops: Int) -> String {
+    let units: [(Double, String)] = [(1e12, "TFLOP"), (1e9, "GFLOP"), (1e6, "MFLOP"), (1e3, "kFLOP")]
+    for (scale, unit) in units where Double(flops) >= scale {
+        return String(format: "%.1f %@", Double(flops) / scale, unit)
+    }
+    return "\(flops) FLOP"
+}
+
+/// Left-aligned columns separated by two spaces.
+final class TextTable {
+    private let columns: [String]
+    private var rows: [[String]] = []
+
+    init(columns: [String]) { self.columns = columns }
+
+    func add(_ row: [String]) { rows.append(row) }
+
+    func render() -> [String] {
+        let all = [columns] + rows
+        let widths = columns.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var text = Substring(self)
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,80 @@
+/// What a node computes. The fused forms (a convolution with an additive base, an
+/// activation and a padded output) are part of `.convolution` / `.deconvolution`
+/// through `ConvolutionEpilogue`, so every intermediate graph of the pass pipeline
+/// is a valid IR graph that the reference executor can run.
+public enum Op: Hashable, Sendable {
+    /// A graph input; no inputs, one output.
+    case input(InputParameters)
+    /// Inputs: data, and optionally an additive base. Weights: weight, bias?, baseScale?.
+    case convolution(ConvolutionParameters)
+    /// Inputs: data, and optionally an additive base. Weights: weight, bias?, baseScale?.
+    case deconvolution(ConvolutionParameters)
+    /// Weights: mean, variance, scale?, bias?.
+    case batchNorm(BatchNormParameters)
+    /// Per-channel `x · scale + bias` (Caffe Scale and Bias). Weights: scale?, bias?
+    /// (at least one).
+    case scale
+    case activation(Activation)
+    case softmax(SoftmaxParameters)
+    case eltwise(EltwiseParameters)
+    case concat(ConcatParameters)
+    case crop(CropParameters)
+    case mergeCrop(MergeCropParameters)
+    case pad(PadParameters)
+    case pooling(PoolingParameters)
+    case upsample(UpsampleParameters)
+    /// Identity at inference (Caffe TEST phase, Keras `training=False`).
+    case dropout
+    /// Identity with one or more outputs, each a copy of the input (Caffe Split).
+    case split
+
+    /// The op's name in `.pzir` files and listings.
+    public var typeName: String {
+        switch self {
+        case .input: "Input"
+        case .convolution: "Convolution"
+        case .deconvolution: "Deconvolution"
+        case .batchNorm: "BatchNorm"
+        case .scale: "Scale"
+        case .activation(let activation): activation.opName
+        case .softmax: "Softmax"
+        case .eltwise: "Eltwise"
+        case .concat: "Concat"
+        case .crop: "Crop"
+        case .mergeCrop: "MergeCrop"
+        case .pad: "Pad"
+        case .pooling: "Pooling"
+        case .upsample: "Upsample"
+        case .dropout: "Dropout"
+        case .split: "Split"
+        }
+    }
+
+    /// The parameters of a convolution or deconvolution, nil for other ops.
+    public var convolutionParameters: ConvolutionParameters? {
+        switch self {
+        case .convolution(let parameters), .deconvolution(let parameters): parameters
+        default: nil
+        }
+    }
+}
+
+/// The role a weight tensor plays in its node (the key it is stored under).
+public enum WeightRole: String, Hashable, Sendable, Codable, CaseIterable, Comparable {
+    /// Convolution kernel.
+    case weight
+    /// Per-channel additive term.
+    case bias
+    /// Per-output-channel factor on a fused additive base.
+    case baseScale = "base_scale"
+    /// BatchNorm running mean (already divided by Caffe's moving-average factor).
+    case mean
+    /// BatchNorm running variance (already divided by Caffe's moving-average factor).
+    case variance
+    /// Per-channel multiplier (Scale; BatchNorm gamma).
+    case scale
+
+    public static func < (lhs: WeightRole, rhs: WeightRole) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}

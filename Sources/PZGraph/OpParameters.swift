@@ -1,0 +1,124 @@
+/// Parameters of an Input node: the tensor's IR shape and its layout in the source
+/// model (what `pzconv run` reads and writes).
+public struct InputParameters: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey {
+        case shape, sourceLayout = "source_layout"
+    }
+
+    /// 5-D NCDHW shape.
+    public var shape: [Int]
+    public var sourceLayout: DataLayout
+
+    public init(shape: [Int], sourceLayout: DataLayout) {
+        self.shape = shape
+        self.sourceLayout = sourceLayout
+    }
+}
+
+/// BatchNorm at inference: `y = (x − mean) / √(variance + epsilon)`, then
+/// `· scale + bias` when those weights exist (Keras' gamma and beta; Caffe keeps
+/// them in a separate Scale layer). Weights `mean`, `variance` (and optionally
+/// `scale`, `bias`) have one value per channel; Caffe's moving-average factor is
+/// already divided out at import.
+public struct BatchNormParameters: Hashable, Sendable, Codable {
+    public var epsilon: Float
+
+    public init(epsilon: Float) { self.epsilon = epsilon }
+}
+
+/// Softmax along one NCDHW axis (1 = channels), `exp(x − max) / Σ exp(x − max)`.
+public struct SoftmaxParameters: Hashable, Sendable, Codable {
+    public var axis: Int
+
+    public init(axis: Int = 1) { self.axis = axis }
+}
+
+/// Element-wise combination of inputs of identical shape (no broadcasting).
+public struct EltwiseParameters: Hashable, Sendable, Codable {
+    public enum Operation: String, Hashable, Sendable, Codable {
+        /// `Σ coefficient[i] · x[i]` (coefficients default to 1).
+        case sum
+        /// `Π x[i]`.
+        case product
+        /// `max x[i]`.
+        case max
+        /// `x[0] − x[1]` (exactly two inputs).
+        case subtract
+    }
+
+    public var operation: Operation
+    /// One per input, only for `.sum`; nil means all 1.
+    public var coefficients: [Float]?
+
+    public init(operation: Operation, coefficients: [Float]? = nil) {
+        self.operation = operation
+        self.coefficients = coefficients
+    }
+}
+
+/// Concatenation along one NCDHW axis (1 = channels).
+public struct ConcatParameters: Hashable, Sendable, Codable {
+    public var axis: Int
+
+    public init(axis: Int = 1) { self.axis = axis }
+}
+
+/// Crop of the first input, with two forms:
+///
+/// - Caffe form (two inputs, `referenceAxis` set): every axis ≥ `referenceAxis`
+///   takes its size from the second input, whose values are never read;
+/// - explicit form (one input, `trimEnd` set): each axis loses `offsets[a]`
+///   positions at the start and `trimEnd[a]` at the end (Keras Cropping).
+///
+/// `offsets` has one start offset per NCDHW axis (5 entries).
+public struct CropParameters: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey {
+        case offsets, referenceAxis = "reference_axis", trimEnd = "trim_end"
+    }
+
+    public var offsets: [Int]
+    public var referenceAxis: Int?
+    public var trimEnd: [Int]?
+
+    public init(offsets: [Int], referenceAxis: Int? = nil, trimEnd: [Int]? = nil) {
+        self.offsets = offsets
+        self.referenceAxis = referenceAxis
+        self.trimEnd = trimEnd
+    }
+}
+
+/// MergeCrop (3-D Caffe forks): the second input is cropped, centred, to the
+/// first input's spatial size (offset `⌊(b − a) / 2⌋` per axis), then the two are
+/// stacked along channels (first input first) or added.
+public struct MergeCropParameters: Hashable, Sendable, Codable {
+    public enum Operation: String, Hashable, Sendable, Codable {
+        case stack
+        case add
+    }
+
+    public var operation: Operation
+
+    public init(operation: Operation) { self.operation = operation }
+}
+
+/// Constant padding of the spatial axes (D, H, W): `begin` and `end` positions per
+/// axis, filled with `value`.
+public struct PadParameters: Hashable, Sendable, Codable {
+    public var begin: [Int]
+    public var end: [Int]
+    public var value: Float
+
+    public init(begin: [Int], end: [Int], value: Float = 0) {
+        self.begin = begin
+        self.end = end
+        self.value = value
+    }
+}
+
+/// Nearest-neighbour up-sampling: each input position is repeated `factors[a]`
+/// times along spatial axis a (D, H, W).
+public struct UpsampleParameters: Hashable, Sendable, Codable {
+    public var factors: [Int]
+
+    public init(factors: [Int]) { self.factors = factors }
+}

@@ -1,0 +1,62 @@
+import CHDF5
+
+/// A dataset inside an open HDF5 file.
+public struct HDF5Dataset {
+    public let file: HDF5File
+    /// The dataset's absolute path inside the file.
+    public let path: String
+    let handle: HDF5Handle
+
+    /// The largest dataset pzconv reads: 2^30 elements (4 GiB of float32). A bigger
+    /// declared extent is treated as damage rather than allocated.
+    public static let maximumElementCount = 1 << 30
+
+    init(file: HDF5File, openingPath path: String) throws {
+        silenceHDF5Errors()
+        self.file = file
+        self.path = path
+        let id = H5Dopen2(file.handle.id, path, pz_h5p_default())
+        guard id >= 0 else { throw HDF5Error(file: file.path, "cannot open dataset \(path)") }
+        handle = HDF5Handle(id, close: H5Dclose)
+    }
+
+    /// The dataset's C-order shape (empty for a scalar dataset).
+    public func shape() throws -> [Int] {
+        silenceHDF5Errors()
+        let space = H5Dget_space(handle.id)
+        guard space >= 0 else { throw HDF5Error(file: file.path, "cannot read the shape of \(path)") }
+        defer { _ = H5Sclose(space) }
+        let rank = H5Sget_simple_extent_ndims(space)
+        guard rank >= 0 else { throw HDF5Error(file: file.path, "cannot read the shape of \(path)") }
+        var dims = [hsize_t](repeating: 0, count: Int(rank))
+        if rank > 0 { _ = H5Sget_simple_extent_dims(space, &dims, nil) }
+        return dims.map { Int(clamping: $0) }
+    }
+
+    /// Reads the whole dataset converted to float32 (HDF5 converts from any float
+    /// or integer storage type). Fails on strings, compounds and other classes.
+    public func readFloats() throws -> [Float] {
+        silenceHDF5Errors()
+        let fileType = H5Dget_type(handle.id)
+        guard fileType >= 0 else { throw HDF5Error(file: file.path, "cannot read the type of \(path)") }
+        let typeClass = H5Tget_class(fileType)
+        _ = H5Tclose(fileType)
+        guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else {
+            throw HDF5Error(file: file.path, "dataset \(path) is not numeric (HDF5 type class \(typeClass.rawValue))")
+        }
+        let count = try shape().reduce(1) { partial, dim in
+            let (product, overflow) = partial.multipliedReportingOverflow(by: dim)
+            return overflow ? Int.max : product
+        }
+        guard count <= HDF5Dataset.maximumElementCount else {
+            throw HDF5Error(file: file.path, "dataset \(path) declares \(count) elements, more than pzconv reads")
+        }
+        var values = [Float](repeating: 0, count: count)
+        guard count > 0 else { return values }
+        let status = values.withUnsafeMutableBufferPointer {
+            H5Dread(handle.id, pz_h5t_native_float(), pz_h5s_all(), pz_h5s_all(), pz_h5p_default(), $0.baseAddress)
+        }
+        guard status >= 0 else { throw HDF5Error(file: file.path, "cannot read dataset \(path) (damaged or truncated file)") }
+        return values
+    }
+}

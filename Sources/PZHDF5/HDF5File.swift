@@ -1,0 +1,84 @@
+import CHDF5
+
+/// An error from an HDF5 file, always naming the file and, where known, the object.
+public struct HDF5Error: Error, CustomStringConvertible, Equatable {
+    public let file: String
+    public let message: String
+
+    public init(file: String, _ message: String) {
+        self.file = file
+        self.message = message
+    }
+
+    public var description: String { "\(file): \(message)" }
+}
+
+/// HDF5 prints its error stack to stderr by default; pzconv reports its own one-line
+/// errors instead. Debian's libhdf5 is built thread-safe, which makes that setting
+/// per thread, so every entry point of this module calls this first (it only
+/// stores two pointers).
+@inline(__always)
+func silenceHDF5Errors() {
+    pz_h5_silence_errors()
+}
+
+/// Owns one HDF5 identifier and closes it when the last reference goes away.
+final class HDF5Handle {
+    let id: hid_t
+    private let close: (hid_t) -> herr_t
+
+    init(_ id: hid_t, close: @escaping (hid_t) -> herr_t) {
+        self.id = id
+        self.close = close
+    }
+
+    deinit { _ = close(id) }
+}
+
+/// An HDF5 file opened for reading, or created (truncated) for writing.
+///
+/// Not thread-safe: Debian's libhdf5 is the serial build.
+public final class HDF5File {
+    public let path: String
+    let handle: HDF5Handle
+
+    /// Whether `path` is an HDF5 file (checks the signature, as Caffe does with
+    /// `H5Fis_hdf5`). False for missing or unreadable files.
+    public static func isHDF5(path: String) -> Bool {
+        silenceHDF5Errors()
+        return H5Fis_hdf5(path) > 0
+    }
+
+    /// Opens an existing file read-only.
+    public init(readingFrom path: String) throws {
+        silenceHDF5Errors()
+        self.path = path
+        guard HDF5File.isHDF5(path: path) else {
+            throw HDF5Error(file: path, "not an HDF5 file (or not readable)")
+        }
+        let id = H5Fopen(path, pz_h5f_acc_rdonly(), pz_h5p_default())
+        guard id >= 0 else { throw HDF5Error(file: path, "cannot open as HDF5 (damaged or truncated file)") }
+        handle = HDF5Handle(id, close: H5Fclose)
+    }
+
+    /// Creates a new file, replacing any file at `path`.
+    public init(creating path: String) throws {
+        silenceHDF5Errors()
+        self.path = path
+        let id = H5Fcreate(path, pz_h5f_acc_trunc(), pz_h5p_default(), pz_h5p_default())
+        guard id >= 0 else { throw HDF5Error(file: path, "cannot create HDF5 file") }
+        handle = HDF5Handle(id, close: H5Fclose)
+    }
+
+    /// The root group `/`.
+    public var root: HDF5Group {
+        get throws { try HDF5Group(file: self, openingPath: "/") }
+    }
+
+    /// Flushes buffered writes to disk.
+    public func flush() throws {
+        guard H5Fflush(handle.id, H5F_SCOPE_GLOBAL) >= 0 else {
+            throw HDF5Error(file: path, "cannot flush")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import PZGraph
+
+/// The reference ops, one static function each. Inputs are valid (shape inference
+/// has run); activations are 5-D NCDHW.
+enum ReferenceOps {}
+
+extension ReferenceOps {
+    /// Direct convolution (correlation) with groups, stride, dilation and
+    /// asymmetric zero padding, then the fused epilogue (see `ConvolutionEpilogue`).
+    static func convolution(_ input: Tensor, weights: [WeightRole: Tensor], parameters p: ConvolutionParameters,
+                            base: Tensor?) -> Tensor {
+        let x = Shape5(input.shape)
+        let kernel = weights[.weight]!.values
+        let bias = weights[.bias]?.values
+        let outputChannels = p.outputChannels
+        let inputsPerGroup = x.c / p.groups
+        let outputsPerGroup = outputChannels / p.groups
+        var spatial = [0, 0, 0]
+        for axis in 0..<3 {
+            spatial[axis] = (x.spatial[axis] + p.padBegin[axis] + p.padEnd[axis] - p.kernelExtent[axis]) / p.stride[axis] + 1
+        }
+        let y = Shape5([x.n, outputChannels] + spatial)
+        let (kd, kh, kw) = (p.kernel[0], p.kernel[1], p.kernel[2])
+        var sums = [Double](repeating: 0, count: y.count)
+        for n in 0..<y.n {
+            for f in 0..<outputChannels {
+                let firstChannel = (f / outputsPerGroup) * inputsPerGroup
+                for od in 0..<y.d {
+                    for oh in 0..<y.h {
+                        for ow in 0..<y.w {
+                            var sum = Double(bias?[f] ?? 0)
+                            for cc in 0..<inputsPerGroup {
+                                for i in 0..<kd {
+                                    let id = od * p.stride[0] - p.padBegin[0] + i * p.dilation[0]
+                                    if id < 0 || id >= x.d { continue }
+                                    for j in 0..<kh {
+                                        let ih = oh * p.stride[1] - p.padBegin[1] + j * p.dilation[1]
+                                        if ih < 0 || ih >= x.h { continue }
+                                        for k in 0..<kw {
+                                            let iw = ow * p.stride[2] - p.padBegin[2] + k * p.dilation[2]
+                                            if iw < 0 || iw >= x.w { continue }
+                                            let weight = kernel[(((f * inputsPerGroup + cc) * kd + i) * kh + j) * kw + k]
+                                            sum += Double(weight) * Double(input.values[x.offset(n, firstChannel + cc, id, ih, iw)])
+                                        }
+                                    }
+                                }
+                            }
+                            sums[y.offset(n, f, od, oh, ow)] = sum
+                        }
+                    }
+                }
+            }
+        }
+        return epilogue(sums, shape: y, weights: weights, base: base, epilogue: p.epilogue)
+    }
+
+    /// Transposed convolution: every input value scatters `x · w` to output
+    /// position `i·stride − padBegin + k·dilation` (positions outside the output are
+    /// dropped; see `ConvolutionParameters` for negative padding), then the epilogue.
+    static func deconvolution(_ input: Tensor, weights: [WeightRole: Tensor], parameters p: ConvolutionParameters,
+                              base: Tensor?, outputShape: [Int]) -> Tensor {
+        let x = Shape5(input.shape)
+        var resultShape = outputShape
+        for axis in 0..<3 {
+            resultShape[2 + axis] -= p.epilogue.outputPadBegin[axis] + p.epilogue.outputPadEnd[axis]
+        }
+        let y = Shape5(resultShape)
+        let kernel = weights[.weight]!.values
+        let bias = weights[.bias]?.values
+        let inputsPerGroup = x.c / p.groups
+        let outputsPerGroup = p.outputChannels / p.groups
+        let (kd, kh, kw) = (p.kernel[0], p.kernel[1], p.kernel[2])
+        var sums = [Double](repeating: 0, count: y.count)
+        for n in 0..<y.n {
+            for f in 0..<y.c {
+                let start = y.offset(n, f, 0, 0, 0)
+                for index in start..<(start + y.planeSize) { sums[index] = Double(bias?[f] ?? 0) }
+            }
+            for c in 0..<x.c {
+                let group = c / inputsPerGroup
+                for id in 0..<x.d {
+                    for ih in 0..<x.h {
+                        for iw in 0..<x.w {
+                            let value = Double(input.values[x.offset(n, c, id, ih, iw)])
+                            for ff in 0..<outputsPerGroup {
+                                let f = group * outputsPerGroup + ff
+                                for i in 0..<kd {
+                                    let od = id * p.stride[0] - p.padBegin[0] + i * p.dilation[0]
+                                    if od < 0 || od >= y.d { continue }
+                                    for j in 0..<kh {
+                                        let oh = ih * p.stride[1] - p.padBegin[1] + j * p.dilation[1]
+                                        if oh < 0 || oh >= y.h { continue }
+                                        for k in 0..<kw {
+                                            let ow = iw * p.stride[2] - p.padBegin[2] + k * p.dilation[2]
+                                            if ow < 0 || ow >= y.w { continue }
+                                            let weight = kernel[(((c * outputsPerGroup + ff) * kd + i) * kh + j) * kw + k]
+                                            sums[y.offset(n, f, od, oh, ow)] += value * Double(weight)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return epilogue(sums, shape: y, weights: weights, base: base, epilogue: p.epilogue)
+    }
+
+    /// Steps 2–4 of `ConvolutionEpilogue` on the sums (bias already included).
+    static func epilogue(_ sums: [Double], shape y: Shape5, weights: [WeightRole: Tensor], base: Tensor?,
+                         epilogue: ConvolutionEpilogue) -> Tensor {
+        let baseScale = weights[.baseScale]?.values
+        let (pb, pe) = (epilogue.outputPadBegin, epilogue.outputPadEnd)
+        let padded = Shape5([y.n, y.c, y.d + pb[0] + pe[0], y.h + pb[1] + pe[1], y.w + pb[2] + pe[2]])
+        var output = [Float](repeating: 0, count: padded.count)
+        for n in 0..<y.n {
+            for f in 0..<y.c {
+                let factor = Double(baseScale?[f] ?? 1)
+                for d in 0..<y.d {
+                    for h in 0..<y.h {
+                        for w in 0..<y.w {
+                            let index = y.offset(n, f, d, h, w)
+                            var value = sums[index]
+                            if let base { value += factor * Double(base.values[index]) }
+                            if let activation = epilogue.activation { value = activation.apply(value) }
+                            output[padded.offset(n, f, d + pb[0], h + pb[1], w + pb[2])] = Float(value)
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: padded.dims, values: output)
+    }
+}

@@ -1,0 +1,83 @@
+import PZGraph
+
+/// The specification of every op: plain scalar Swift, no SIMD, no threads,
+/// accumulating in Double and storing float32 tensors between nodes (as the
+/// source frameworks do). Importers, passes and the fast executor are all tested
+/// against it.
+public struct ReferenceExecutor {
+    public let graph: Graph
+    /// Inferred shape of every tensor.
+    public let shapes: [String: [Int]]
+
+    /// Validates the graph; throws its `GraphError` when it is not a valid IR graph.
+    public init(graph: Graph) throws {
+        self.graph = graph
+        shapes = try graph.validate()
+    }
+
+    /// Runs the graph on NCDHW `inputs` keyed by input tensor name. Returns the
+    /// graph outputs, or every tensor when `keepingAllTensors` (used to find the
+    /// first tensor where two graphs diverge).
+    public func run(inputs: [String: Tensor], keepingAllTensors: Bool = false) throws -> [String: Tensor] {
+        var values: [String: Tensor] = [:]
+        var remainingReads = graph.consumerIndices().mapValues(\.count)
+        let outputNames = Set(graph.outputNames)
+        for node in graph.nodes {
+            let arguments = node.inputs.map { values[$0]! }
+            let results = try evaluate(node, arguments, inputs: inputs)
+            for (name, tensor) in zip(node.outputs, results) { values[name] = tensor }
+            guard !keepingAllTensors else { continue }
+            for input in Set(node.inputs) {
+                remainingReads[input, default: 0] -= 1
+                if remainingReads[input] == 0, !outputNames.contains(input) { values[input] = nil }
+            }
+        }
+        return keepingAllTensors ? values : values.filter { outputNames.contains($0.key) }
+    }
+
+    private func evaluate(_ node: Node, _ arguments: [Tensor], inputs: [String: Tensor]) throws -> [Tensor] {
+        switch node.op {
+        case .input(let parameters):
+            let name = node.outputs[0]
+            guard let tensor = inputs[name] else { throw ReferenceError("no value given for input '\(name)'") }
+            guard tensor.shape == parameters.shape else {
+                throw ReferenceError("input '\(name)' has shape \(tensor.shape.shapeDescription), "
+                                     + "the model expects \(parameters.shape.shapeDescription)")
+            }
+            return [tensor]
+        case .convolution(let parameters):
+            return [ReferenceOps.convolution(arguments[0], weights: node.weights, parameters: parameters,
+                                             base: arguments.count > 1 ? arguments[1] : nil)]
+        case .deconvolution(let parameters):
+            return [ReferenceOps.deconvolution(arguments[0], weights: node.weights, parameters: parameters,
+                                               base: arguments.count > 1 ? arguments[1] : nil,
+                                               outputShape: shapes[node.outputs[0]]!)]
+        case .batchNorm(let parameters):
+            return [ReferenceOps.batchNorm(arguments[0], weights: node.weights, epsilon: parameters.epsilon)]
+        case .scale:
+            return [ReferenceOps.scale(arguments[0], scale: node.weights[.scale], bias: node.weights[.bias])]
+        case .activation(let activation):
+            return [ReferenceOps.activation(arguments[0], activation)]
+        case .softmax(let parameters):
+            return [ReferenceOps.softmax(arguments[0], axis: parameters.axis)]
+        case .eltwise(let parameters):
+            return [ReferenceOps.eltwise(arguments, parameters)]
+        case .concat(let parameters):
+            return [ReferenceOps.concat(arguments, axis: parameters.axis)]
+        case .crop(let parameters):
+            return [ReferenceOps.crop(arguments[0], offsets: parameters.offsets, outputShape: shapes[node.outputs[0]]!)]
+        case .mergeCrop(let parameters):
+            return [ReferenceOps.mergeCrop(arguments[0], arguments[1], operation: parameters.operation)]
+        case .pad(let parameters):
+            return [ReferenceOps.pad(arguments[0], parameters)]
+        case .pooling(let parameters):
+            return [ReferenceOps.pooling(arguments[0], parameters, outputShape: shapes[node.outputs[0]]!)]
+        case .upsample(let parameters):
+            return [ReferenceOps.upsample(arguments[0], factors: parameters.factors)]
+        case .dropout:
+            return [arguments[0]]
+        case .split:
+            return Array(repeating: arguments[0], count: node.outputs.count)
+        }
+    }
+}

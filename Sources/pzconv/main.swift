@@ -1,0 +1,3 @@
+import PZCommands
+
+PZConv.main()
