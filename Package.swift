@@ -31,12 +31,13 @@ let package = Package(
 
         // MARK: Pipeline (graph IR → import → reference → passes → pack → runtime)
         .target(name: "PZGraph"),
+        .target(name: "PZImport", dependencies: ["PZGraph", "PZHDF5", "CCaffeProto", "CProtobufC"]),
         .target(name: "PZReference", dependencies: ["PZGraph"]),
         .target(name: "PZPatchIO", dependencies: ["PZGraph", "PZHDF5"]),
 
         // MARK: Command line
         .target(name: "PZCommands", dependencies: [
-            "PZGraph", "PZReference", "PZPatchIO",
+            "PZGraph", "PZImport", "PZReference", "PZPatchIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pzconv", dependencies: ["PZCommands"]),
@@ -45,6 +46,8 @@ let package = Package(
         .target(name: "PZTestSupport", dependencies: ["PZGraph"], path: "Tests/PZTestSupport"),
         .testTarget(name: "CLibraryTests", dependencies: ["CCaffeProto", "PZHDF5", "PZTestSupport"]),
         .testTarget(name: "PZGraphTests", dependencies: ["PZGraph", "PZTestSupport"]),
+        .testTarget(name: "PZImportTests", dependencies: ["PZImport", "PZGraph", "PZReference", "PZPatchIO", "PZHDF5",
+                                                         "PZTestSupport"]),
         .testTarget(name: "PZReferenceTests", dependencies: ["PZReference", "PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZPatchIOTests", dependencies: ["PZPatchIO", "PZHDF5", "PZTestSupport"], exclude: ["Data"]),
         .testTarget(name: "PZCommandsTests", dependencies: ["pzconv", "PZGraph", "PZPatchIO", "PZTestSupport"]),

@@ -3326,7 +3326,7 @@ const ProtobufCMessageDescriptor caffe__layer_weights_v1__descriptor =
 };
 static const protobuf_c_boolean caffe__net_parameter__force_backward__default_value = 0;
 static const protobuf_c_boolean caffe__net_parameter__debug_info__default_value = 0;
-static const ProtobufCFieldDescriptor caffe__net_parameter__field_descriptors[9] =
+static const ProtobufCFieldDescriptor caffe__net_parameter__field_descriptors[12] =
 {
   {
     "name",
@@ -3425,6 +3425,42 @@ static const ProtobufCFieldDescriptor caffe__net_parameter__field_descriptors[9]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "data_type",
+    42,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Caffe__NetParameter, has_data_type),
+    offsetof(Caffe__NetParameter, data_type),
+    &caffe__data_type__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reduced_memory_inference",
+    81,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Caffe__NetParameter, has_reduced_memory_inference),
+    offsetof(Caffe__NetParameter, reduced_memory_inference),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "autotune",
+    82,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Caffe__NetParameter, has_autotune),
+    offsetof(Caffe__NetParameter, autotune),
+    &caffe__autotune__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "layer",
     100,
     PROTOBUF_C_LABEL_REPEATED,
@@ -3438,21 +3474,26 @@ static const ProtobufCFieldDescriptor caffe__net_parameter__field_descriptors[9]
   },
 };
 static const unsigned caffe__net_parameter__field_indices_by_name[] = {
+  10,   /* field[10] = autotune */
+  8,   /* field[8] = data_type */
   6,   /* field[6] = debug_info */
   4,   /* field[4] = force_backward */
   2,   /* field[2] = input */
   3,   /* field[3] = input_dim */
   7,   /* field[7] = input_shape */
-  8,   /* field[8] = layer */
+  11,   /* field[11] = layer */
   1,   /* field[1] = layers */
   0,   /* field[0] = name */
+  9,   /* field[9] = reduced_memory_inference */
   5,   /* field[5] = state */
 };
-static const ProtobufCIntRange caffe__net_parameter__number_ranges[2 + 1] =
+static const ProtobufCIntRange caffe__net_parameter__number_ranges[4 + 1] =
 {
   { 1, 0 },
-  { 100, 8 },
-  { 0, 9 }
+  { 42, 8 },
+  { 81, 9 },
+  { 100, 11 },
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor caffe__net_parameter__descriptor =
 {
@@ -3462,10 +3503,10 @@ const ProtobufCMessageDescriptor caffe__net_parameter__descriptor =
   "Caffe__NetParameter",
   "caffe",
   sizeof(Caffe__NetParameter),
-  9,
+  12,
   caffe__net_parameter__field_descriptors,
   caffe__net_parameter__field_indices_by_name,
-  2,  caffe__net_parameter__number_ranges,
+  4,  caffe__net_parameter__number_ranges,
   (ProtobufCMessageInit) caffe__net_parameter__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -3900,7 +3941,7 @@ const ProtobufCMessageDescriptor caffe__filler_parameter__descriptor =
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const int64_t caffe__layer_parameter__device__default_value = -1ll;
-static const ProtobufCFieldDescriptor caffe__layer_parameter__field_descriptors[63] =
+static const ProtobufCFieldDescriptor caffe__layer_parameter__field_descriptors[69] =
 {
   {
     "name",
@@ -4035,6 +4076,54 @@ static const ProtobufCFieldDescriptor caffe__layer_parameter__field_descriptors[
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "bottom_data_type",
+    12,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Caffe__LayerParameter, has_bottom_data_type),
+    offsetof(Caffe__LayerParameter, bottom_data_type),
+    &caffe__data_type__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "compute_data_type",
+    13,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Caffe__LayerParameter, has_compute_data_type),
+    offsetof(Caffe__LayerParameter, compute_data_type),
+    &caffe__data_type__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "top_data_type",
+    14,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Caffe__LayerParameter, has_top_data_type),
+    offsetof(Caffe__LayerParameter, top_data_type),
+    &caffe__data_type__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "autotune",
+    20,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Caffe__LayerParameter, has_autotune),
+    offsetof(Caffe__LayerParameter, autotune),
+    &caffe__autotune__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "device",
     95,
     PROTOBUF_C_LABEL_OPTIONAL,
@@ -4043,6 +4132,30 @@ static const ProtobufCFieldDescriptor caffe__layer_parameter__field_descriptors[
     offsetof(Caffe__LayerParameter, device),
     NULL,
     &caffe__layer_parameter__device__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bottom_shared_index",
+    96,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Caffe__LayerParameter, n_bottom_shared_index),
+    offsetof(Caffe__LayerParameter, bottom_shared_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "top_shared_index",
+    97,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Caffe__LayerParameter, n_top_shared_index),
+    offsetof(Caffe__LayerParameter, top_shared_index),
+    NULL,
+    NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
@@ -4660,77 +4773,84 @@ static const ProtobufCFieldDescriptor caffe__layer_parameter__field_descriptors[
   },
 };
 static const unsigned caffe__layer_parameter__field_indices_by_name[] = {
-  14,   /* field[14] = accuracy_param */
-  15,   /* field[15] = argmax_param */
-  51,   /* field[51] = batch_norm_param */
-  53,   /* field[53] = bias_param */
+  20,   /* field[20] = accuracy_param */
+  21,   /* field[21] = argmax_param */
+  14,   /* field[14] = autotune */
+  57,   /* field[57] = batch_norm_param */
+  59,   /* field[59] = bias_param */
   6,   /* field[6] = blobs */
   2,   /* field[2] = bottom */
-  60,   /* field[60] = clip_param */
-  16,   /* field[16] = concat_param */
-  17,   /* field[17] = contrastive_loss_param */
-  18,   /* field[18] = convolution_param */
-  56,   /* field[56] = crop_param */
-  19,   /* field[19] = data_param */
-  11,   /* field[11] = device */
-  20,   /* field[20] = dropout_param */
-  21,   /* field[21] = dummy_data_param */
-  22,   /* field[22] = eltwise_param */
-  52,   /* field[52] = elu_param */
-  49,   /* field[49] = embed_param */
+  11,   /* field[11] = bottom_data_type */
+  16,   /* field[16] = bottom_shared_index */
+  66,   /* field[66] = clip_param */
+  12,   /* field[12] = compute_data_type */
+  22,   /* field[22] = concat_param */
+  23,   /* field[23] = contrastive_loss_param */
+  24,   /* field[24] = convolution_param */
+  62,   /* field[62] = crop_param */
+  25,   /* field[25] = data_param */
+  15,   /* field[15] = device */
+  26,   /* field[26] = dropout_param */
+  27,   /* field[27] = dummy_data_param */
+  28,   /* field[28] = eltwise_param */
+  58,   /* field[58] = elu_param */
+  55,   /* field[55] = embed_param */
   8,   /* field[8] = exclude */
-  23,   /* field[23] = exp_param */
-  47,   /* field[47] = flatten_param */
-  24,   /* field[24] = hdf5_data_param */
-  25,   /* field[25] = hdf5_output_param */
-  26,   /* field[26] = hinge_loss_param */
-  27,   /* field[27] = image_data_param */
+  29,   /* field[29] = exp_param */
+  53,   /* field[53] = flatten_param */
+  30,   /* field[30] = hdf5_data_param */
+  31,   /* field[31] = hdf5_output_param */
+  32,   /* field[32] = hinge_loss_param */
+  33,   /* field[33] = image_data_param */
   7,   /* field[7] = include */
-  28,   /* field[28] = infogain_loss_param */
-  29,   /* field[29] = inner_product_param */
-  55,   /* field[55] = input_param */
-  46,   /* field[46] = log_param */
-  13,   /* field[13] = loss_param */
+  34,   /* field[34] = infogain_loss_param */
+  35,   /* field[35] = inner_product_param */
+  61,   /* field[61] = input_param */
+  52,   /* field[52] = log_param */
+  19,   /* field[19] = loss_param */
   4,   /* field[4] = loss_weight */
-  30,   /* field[30] = lrn_param */
-  31,   /* field[31] = memory_data_param */
-  61,   /* field[61] = mergecrop_param */
-  32,   /* field[32] = mvn_param */
+  36,   /* field[36] = lrn_param */
+  37,   /* field[37] = memory_data_param */
+  67,   /* field[67] = mergecrop_param */
+  38,   /* field[38] = mvn_param */
   0,   /* field[0] = name */
   5,   /* field[5] = param */
-  57,   /* field[57] = parameter_param */
+  63,   /* field[63] = parameter_param */
   9,   /* field[9] = phase */
-  62,   /* field[62] = pooling_nd_param */
-  33,   /* field[33] = pooling_param */
-  34,   /* field[34] = power_param */
-  43,   /* field[43] = prelu_param */
+  68,   /* field[68] = pooling_nd_param */
+  39,   /* field[39] = pooling_param */
+  40,   /* field[40] = power_param */
+  49,   /* field[49] = prelu_param */
   10,   /* field[10] = propagate_down */
-  42,   /* field[42] = python_param */
-  58,   /* field[58] = recurrent_param */
-  48,   /* field[48] = reduction_param */
-  35,   /* field[35] = relu_param */
-  45,   /* field[45] = reshape_param */
-  54,   /* field[54] = scale_param */
-  36,   /* field[36] = sigmoid_param */
-  38,   /* field[38] = slice_param */
-  37,   /* field[37] = softmax_param */
-  44,   /* field[44] = spp_param */
-  59,   /* field[59] = swish_param */
-  39,   /* field[39] = tanh_param */
-  40,   /* field[40] = threshold_param */
-  50,   /* field[50] = tile_param */
+  48,   /* field[48] = python_param */
+  64,   /* field[64] = recurrent_param */
+  54,   /* field[54] = reduction_param */
+  41,   /* field[41] = relu_param */
+  51,   /* field[51] = reshape_param */
+  60,   /* field[60] = scale_param */
+  42,   /* field[42] = sigmoid_param */
+  44,   /* field[44] = slice_param */
+  43,   /* field[43] = softmax_param */
+  50,   /* field[50] = spp_param */
+  65,   /* field[65] = swish_param */
+  45,   /* field[45] = tanh_param */
+  46,   /* field[46] = threshold_param */
+  56,   /* field[56] = tile_param */
   3,   /* field[3] = top */
-  12,   /* field[12] = transform_param */
+  13,   /* field[13] = top_data_type */
+  17,   /* field[17] = top_shared_index */
+  18,   /* field[18] = transform_param */
   1,   /* field[1] = type */
-  41,   /* field[41] = window_data_param */
+  47,   /* field[47] = window_data_param */
 };
-static const ProtobufCIntRange caffe__layer_parameter__number_ranges[4 + 1] =
+static const ProtobufCIntRange caffe__layer_parameter__number_ranges[5 + 1] =
 {
   { 1, 0 },
-  { 95, 11 },
-  { 100, 12 },
-  { 1148, 61 },
-  { 0, 63 }
+  { 20, 14 },
+  { 95, 15 },
+  { 100, 18 },
+  { 1148, 67 },
+  { 0, 69 }
 };
 const ProtobufCMessageDescriptor caffe__layer_parameter__descriptor =
 {
@@ -4740,10 +4860,10 @@ const ProtobufCMessageDescriptor caffe__layer_parameter__descriptor =
   "Caffe__LayerParameter",
   "caffe",
   sizeof(Caffe__LayerParameter),
-  63,
+  69,
   caffe__layer_parameter__field_descriptors,
   caffe__layer_parameter__field_indices_by_name,
-  4,  caffe__layer_parameter__number_ranges,
+  5,  caffe__layer_parameter__number_ranges,
   (ProtobufCMessageInit) caffe__layer_parameter__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -5203,7 +5323,8 @@ const ProtobufCMessageDescriptor caffe__concat_parameter__descriptor =
 };
 static const float caffe__batch_norm_parameter__moving_average_fraction__default_value = 0.999;
 static const float caffe__batch_norm_parameter__eps__default_value = 1e-05;
-static const ProtobufCFieldDescriptor caffe__batch_norm_parameter__field_descriptors[3] =
+static const protobuf_c_boolean caffe__batch_norm_parameter__fused_relu__default_value = 0;
+static const ProtobufCFieldDescriptor caffe__batch_norm_parameter__field_descriptors[4] =
 {
   {
     "use_global_stats",
@@ -5241,16 +5362,29 @@ static const ProtobufCFieldDescriptor caffe__batch_norm_parameter__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "fused_relu",
+    4,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Caffe__BatchNormParameter, has_fused_relu),
+    offsetof(Caffe__BatchNormParameter, fused_relu),
+    NULL,
+    &caffe__batch_norm_parameter__fused_relu__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned caffe__batch_norm_parameter__field_indices_by_name[] = {
   2,   /* field[2] = eps */
+  3,   /* field[3] = fused_relu */
   1,   /* field[1] = moving_average_fraction */
   0,   /* field[0] = use_global_stats */
 };
 static const ProtobufCIntRange caffe__batch_norm_parameter__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor caffe__batch_norm_parameter__descriptor =
 {
@@ -5260,7 +5394,7 @@ const ProtobufCMessageDescriptor caffe__batch_norm_parameter__descriptor =
   "Caffe__BatchNormParameter",
   "caffe",
   sizeof(Caffe__BatchNormParameter),
-  3,
+  4,
   caffe__batch_norm_parameter__field_descriptors,
   caffe__batch_norm_parameter__field_indices_by_name,
   1,  caffe__batch_norm_parameter__number_ranges,
@@ -5462,7 +5596,7 @@ static const Caffe__ConvolutionParameter__Engine caffe__convolution_parameter__e
 static const int32_t caffe__convolution_parameter__axis__default_value = 1;
 static const protobuf_c_boolean caffe__convolution_parameter__force_nd_im2col__default_value = 0;
 static const Caffe__ConvolutionParameter__FuseType caffe__convolution_parameter__fuse_type__default_value = CAFFE__CONVOLUTION_PARAMETER__FUSE_TYPE__UNFUSED;
-static const ProtobufCFieldDescriptor caffe__convolution_parameter__field_descriptors[19] =
+static const ProtobufCFieldDescriptor caffe__convolution_parameter__field_descriptors[21] =
 {
   {
     "num_output",
@@ -5692,12 +5826,37 @@ static const ProtobufCFieldDescriptor caffe__convolution_parameter__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "eltwise_param",
+    20,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Caffe__ConvolutionParameter, eltwise_param),
+    &caffe__eltwise_parameter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "relu_param",
+    30,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Caffe__ConvolutionParameter, relu_param),
+    &caffe__re_luparameter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned caffe__convolution_parameter__field_indices_by_name[] = {
   15,   /* field[15] = axis */
   7,   /* field[7] = bias_filler */
   1,   /* field[1] = bias_term */
   17,   /* field[17] = dilation */
+  19,   /* field[19] = eltwise_param */
   14,   /* field[14] = engine */
   16,   /* field[16] = force_nd_im2col */
   18,   /* field[18] = fuse_type */
@@ -5709,15 +5868,17 @@ static const unsigned caffe__convolution_parameter__field_indices_by_name[] = {
   2,   /* field[2] = pad */
   8,   /* field[8] = pad_h */
   9,   /* field[9] = pad_w */
+  20,   /* field[20] = relu_param */
   5,   /* field[5] = stride */
   12,   /* field[12] = stride_h */
   13,   /* field[13] = stride_w */
   6,   /* field[6] = weight_filler */
 };
-static const ProtobufCIntRange caffe__convolution_parameter__number_ranges[1 + 1] =
+static const ProtobufCIntRange caffe__convolution_parameter__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 30, 20 },
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor caffe__convolution_parameter__descriptor =
 {
@@ -5727,10 +5888,10 @@ const ProtobufCMessageDescriptor caffe__convolution_parameter__descriptor =
   "Caffe__ConvolutionParameter",
   "caffe",
   sizeof(Caffe__ConvolutionParameter),
-  19,
+  21,
   caffe__convolution_parameter__field_descriptors,
   caffe__convolution_parameter__field_indices_by_name,
-  1,  caffe__convolution_parameter__number_ranges,
+  2,  caffe__convolution_parameter__number_ranges,
   (ProtobufCMessageInit) caffe__convolution_parameter__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -5977,7 +6138,8 @@ const ProtobufCMessageDescriptor caffe__data_parameter__descriptor =
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const float caffe__dropout_parameter__dropout_ratio__default_value = 0.5;
-static const ProtobufCFieldDescriptor caffe__dropout_parameter__field_descriptors[1] =
+static const protobuf_c_boolean caffe__dropout_parameter__scale_train__default_value = 1;
+static const ProtobufCFieldDescriptor caffe__dropout_parameter__field_descriptors[2] =
 {
   {
     "dropout_ratio",
@@ -5991,14 +6153,27 @@ static const ProtobufCFieldDescriptor caffe__dropout_parameter__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "scale_train",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Caffe__DropoutParameter, has_scale_train),
+    offsetof(Caffe__DropoutParameter, scale_train),
+    NULL,
+    &caffe__dropout_parameter__scale_train__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned caffe__dropout_parameter__field_indices_by_name[] = {
   0,   /* field[0] = dropout_ratio */
+  1,   /* field[1] = scale_train */
 };
 static const ProtobufCIntRange caffe__dropout_parameter__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor caffe__dropout_parameter__descriptor =
 {
@@ -6008,7 +6183,7 @@ const ProtobufCMessageDescriptor caffe__dropout_parameter__descriptor =
   "Caffe__DropoutParameter",
   "caffe",
   sizeof(Caffe__DropoutParameter),
-  1,
+  2,
   caffe__dropout_parameter__field_descriptors,
   caffe__dropout_parameter__field_indices_by_name,
   1,  caffe__dropout_parameter__number_ranges,
@@ -7146,13 +7321,44 @@ const ProtobufCEnumDescriptor caffe__lrnparameter__engine__descriptor =
   caffe__lrnparameter__engine__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
+static const ProtobufCEnumValue caffe__lrnparameter__fuse_type__enum_values_by_number[2] =
+{
+  { "UNFUSED", "CAFFE__LRNPARAMETER__FUSE_TYPE__UNFUSED", 0 },
+  { "FUSED_POOL_MAX", "CAFFE__LRNPARAMETER__FUSE_TYPE__FUSED_POOL_MAX", 1 },
+};
+static const ProtobufCIntRange caffe__lrnparameter__fuse_type__value_ranges[] = {
+{0, 0},{0, 2}
+};
+static const ProtobufCEnumValueIndex caffe__lrnparameter__fuse_type__enum_values_by_name[2] =
+{
+  { "FUSED_POOL_MAX", 1 },
+  { "UNFUSED", 0 },
+};
+const ProtobufCEnumDescriptor caffe__lrnparameter__fuse_type__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "caffe.LRNParameter.FuseType",
+  "FuseType",
+  "Caffe__LRNParameter__FuseType",
+  "caffe",
+  2,
+  caffe__lrnparameter__fuse_type__enum_values_by_number,
+  2,
+  caffe__lrnparameter__fuse_type__enum_values_by_name,
+  1,
+  caffe__lrnparameter__fuse_type__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
 static const uint32_t caffe__lrnparameter__local_size__default_value = 5u;
 static const float caffe__lrnparameter__alpha__default_value = 1;
 static const float caffe__lrnparameter__beta__default_value = 0.75;
 static const Caffe__LRNParameter__NormRegion caffe__lrnparameter__norm_region__default_value = CAFFE__LRNPARAMETER__NORM_REGION__ACROSS_CHANNELS;
 static const float caffe__lrnparameter__k__default_value = 1;
 static const Caffe__LRNParameter__Engine caffe__lrnparameter__engine__default_value = CAFFE__LRNPARAMETER__ENGINE__DEFAULT;
-static const ProtobufCFieldDescriptor caffe__lrnparameter__field_descriptors[6] =
+static const Caffe__LRNParameter__FuseType caffe__lrnparameter__fuse_type__default_value = CAFFE__LRNPARAMETER__FUSE_TYPE__UNFUSED;
+static const protobuf_c_boolean caffe__lrnparameter__unit_test_mode__default_value = 0;
+static const protobuf_c_boolean caffe__lrnparameter__unit_test_fuse_kernel__default_value = 0;
+static const ProtobufCFieldDescriptor caffe__lrnparameter__field_descriptors[10] =
 {
   {
     "local_size",
@@ -7226,19 +7432,71 @@ static const ProtobufCFieldDescriptor caffe__lrnparameter__field_descriptors[6] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "fuse_type",
+    7,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Caffe__LRNParameter, has_fuse_type),
+    offsetof(Caffe__LRNParameter, fuse_type),
+    &caffe__lrnparameter__fuse_type__descriptor,
+    &caffe__lrnparameter__fuse_type__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pooling_param",
+    8,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Caffe__LRNParameter, pooling_param),
+    &caffe__pooling_parameter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unit_test_mode",
+    9,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Caffe__LRNParameter, has_unit_test_mode),
+    offsetof(Caffe__LRNParameter, unit_test_mode),
+    NULL,
+    &caffe__lrnparameter__unit_test_mode__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unit_test_fuse_kernel",
+    10,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Caffe__LRNParameter, has_unit_test_fuse_kernel),
+    offsetof(Caffe__LRNParameter, unit_test_fuse_kernel),
+    NULL,
+    &caffe__lrnparameter__unit_test_fuse_kernel__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned caffe__lrnparameter__field_indices_by_name[] = {
   1,   /* field[1] = alpha */
   2,   /* field[2] = beta */
   5,   /* field[5] = engine */
+  6,   /* field[6] = fuse_type */
   4,   /* field[4] = k */
   0,   /* field[0] = local_size */
   3,   /* field[3] = norm_region */
+  7,   /* field[7] = pooling_param */
+  9,   /* field[9] = unit_test_fuse_kernel */
+  8,   /* field[8] = unit_test_mode */
 };
 static const ProtobufCIntRange caffe__lrnparameter__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor caffe__lrnparameter__descriptor =
 {
@@ -7248,14 +7506,14 @@ const ProtobufCMessageDescriptor caffe__lrnparameter__descriptor =
   "Caffe__LRNParameter",
   "caffe",
   sizeof(Caffe__LRNParameter),
-  6,
+  10,
   caffe__lrnparameter__field_descriptors,
   caffe__lrnparameter__field_indices_by_name,
   1,  caffe__lrnparameter__number_ranges,
   (ProtobufCMessageInit) caffe__lrnparameter__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor caffe__memory_data_parameter__field_descriptors[4] =
+static const ProtobufCFieldDescriptor caffe__memory_data_parameter__field_descriptors[5] =
 {
   {
     "batch_size",
@@ -7305,17 +7563,30 @@ static const ProtobufCFieldDescriptor caffe__memory_data_parameter__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dim",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Caffe__MemoryDataParameter, n_dim),
+    offsetof(Caffe__MemoryDataParameter, dim),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned caffe__memory_data_parameter__field_indices_by_name[] = {
   0,   /* field[0] = batch_size */
   1,   /* field[1] = channels */
+  4,   /* field[4] = dim */
   2,   /* field[2] = height */
   3,   /* field[3] = width */
 };
 static const ProtobufCIntRange caffe__memory_data_parameter__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor caffe__memory_data_parameter__descriptor =
 {
@@ -7325,7 +7596,7 @@ const ProtobufCMessageDescriptor caffe__memory_data_parameter__descriptor =
   "Caffe__MemoryDataParameter",
   "caffe",
   sizeof(Caffe__MemoryDataParameter),
-  4,
+  5,
   caffe__memory_data_parameter__field_descriptors,
   caffe__memory_data_parameter__field_indices_by_name,
   1,  caffe__memory_data_parameter__number_ranges,
@@ -9947,12 +10218,31 @@ const ProtobufCMessageDescriptor caffe__v1_layer_parameter__descriptor =
   (ProtobufCMessageInit) caffe__v1_layer_parameter__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+char caffe__v0_layer_parameter__det_crop_mode__default_value[] = "warp";
 static const protobuf_c_boolean caffe__v0_layer_parameter__biasterm__default_value = 1;
 static const uint32_t caffe__v0_layer_parameter__pad__default_value = 0u;
 static const uint32_t caffe__v0_layer_parameter__group__default_value = 1u;
 static const uint32_t caffe__v0_layer_parameter__stride__default_value = 1u;
 static const float caffe__v0_layer_parameter__dropout_ratio__default_value = 0.5;
-static const ProtobufCFieldDescriptor caffe__v0_layer_parameter__field_descriptors[13] =
+static const uint32_t caffe__v0_layer_parameter__local_size__default_value = 5u;
+static const float caffe__v0_layer_parameter__alpha__default_value = 1;
+static const float caffe__v0_layer_parameter__beta__default_value = 0.75;
+static const float caffe__v0_layer_parameter__scale__default_value = 1;
+static const uint32_t caffe__v0_layer_parameter__cropsize__default_value = 0u;
+static const protobuf_c_boolean caffe__v0_layer_parameter__mirror__default_value = 0;
+static const float caffe__v0_layer_parameter__k__default_value = 1;
+static const uint32_t caffe__v0_layer_parameter__rand_skip__default_value = 0u;
+static const float caffe__v0_layer_parameter__det_fg_threshold__default_value = 0.5;
+static const float caffe__v0_layer_parameter__det_bg_threshold__default_value = 0.5;
+static const float caffe__v0_layer_parameter__det_fg_fraction__default_value = 0.25;
+static const uint32_t caffe__v0_layer_parameter__det_context_pad__default_value = 0u;
+static const int32_t caffe__v0_layer_parameter__new_num__default_value = 0;
+static const int32_t caffe__v0_layer_parameter__new_channels__default_value = 0;
+static const int32_t caffe__v0_layer_parameter__new_height__default_value = 0;
+static const int32_t caffe__v0_layer_parameter__new_width__default_value = 0;
+static const protobuf_c_boolean caffe__v0_layer_parameter__shuffle_images__default_value = 0;
+static const uint32_t caffe__v0_layer_parameter__concat_dim__default_value = 1u;
+static const ProtobufCFieldDescriptor caffe__v0_layer_parameter__field_descriptors[38] =
 {
   {
     "name",
@@ -10099,6 +10389,126 @@ static const ProtobufCFieldDescriptor caffe__v0_layer_parameter__field_descripto
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "local_size",
+    13,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Caffe__V0LayerParameter, has_local_size),
+    offsetof(Caffe__V0LayerParameter, local_size),
+    NULL,
+    &caffe__v0_layer_parameter__local_size__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "alpha",
+    14,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Caffe__V0LayerParameter, has_alpha),
+    offsetof(Caffe__V0LayerParameter, alpha),
+    NULL,
+    &caffe__v0_layer_parameter__alpha__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "beta",
+    15,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Caffe__V0LayerParameter, has_beta),
+    offsetof(Caffe__V0LayerParameter, beta),
+    NULL,
+    &caffe__v0_layer_parameter__beta__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source",
+    16,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Caffe__V0LayerParameter, source),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "scale",
+    17,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Caffe__V0LayerParameter, has_scale),
+    offsetof(Caffe__V0LayerParameter, scale),
+    NULL,
+    &caffe__v0_layer_parameter__scale__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "meanfile",
+    18,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Caffe__V0LayerParameter, meanfile),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "batchsize",
+    19,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Caffe__V0LayerParameter, has_batchsize),
+    offsetof(Caffe__V0LayerParameter, batchsize),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cropsize",
+    20,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Caffe__V0LayerParameter, has_cropsize),
+    offsetof(Caffe__V0LayerParameter, cropsize),
+    NULL,
+    &caffe__v0_layer_parameter__cropsize__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mirror",
+    21,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Caffe__V0LayerParameter, has_mirror),
+    offsetof(Caffe__V0LayerParameter, mirror),
+    NULL,
+    &caffe__v0_layer_parameter__mirror__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "k",
+    22,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Caffe__V0LayerParameter, has_k),
+    offsetof(Caffe__V0LayerParameter, k),
+    NULL,
+    &caffe__v0_layer_parameter__k__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "blobs",
     50,
     PROTOBUF_C_LABEL_REPEATED,
@@ -10110,27 +10520,234 @@ static const ProtobufCFieldDescriptor caffe__v0_layer_parameter__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "blobs_lr",
+    51,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Caffe__V0LayerParameter, n_blobs_lr),
+    offsetof(Caffe__V0LayerParameter, blobs_lr),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weight_decay",
+    52,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Caffe__V0LayerParameter, n_weight_decay),
+    offsetof(Caffe__V0LayerParameter, weight_decay),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rand_skip",
+    53,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Caffe__V0LayerParameter, has_rand_skip),
+    offsetof(Caffe__V0LayerParameter, rand_skip),
+    NULL,
+    &caffe__v0_layer_parameter__rand_skip__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "det_fg_threshold",
+    54,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Caffe__V0LayerParameter, has_det_fg_threshold),
+    offsetof(Caffe__V0LayerParameter, det_fg_threshold),
+    NULL,
+    &caffe__v0_layer_parameter__det_fg_threshold__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "det_bg_threshold",
+    55,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Caffe__V0LayerParameter, has_det_bg_threshold),
+    offsetof(Caffe__V0LayerParameter, det_bg_threshold),
+    NULL,
+    &caffe__v0_layer_parameter__det_bg_threshold__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "det_fg_fraction",
+    56,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Caffe__V0LayerParameter, has_det_fg_fraction),
+    offsetof(Caffe__V0LayerParameter, det_fg_fraction),
+    NULL,
+    &caffe__v0_layer_parameter__det_fg_fraction__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "det_context_pad",
+    58,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Caffe__V0LayerParameter, has_det_context_pad),
+    offsetof(Caffe__V0LayerParameter, det_context_pad),
+    NULL,
+    &caffe__v0_layer_parameter__det_context_pad__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "det_crop_mode",
+    59,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Caffe__V0LayerParameter, det_crop_mode),
+    NULL,
+    &caffe__v0_layer_parameter__det_crop_mode__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "new_num",
+    60,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Caffe__V0LayerParameter, has_new_num),
+    offsetof(Caffe__V0LayerParameter, new_num),
+    NULL,
+    &caffe__v0_layer_parameter__new_num__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "new_channels",
+    61,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Caffe__V0LayerParameter, has_new_channels),
+    offsetof(Caffe__V0LayerParameter, new_channels),
+    NULL,
+    &caffe__v0_layer_parameter__new_channels__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "new_height",
+    62,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Caffe__V0LayerParameter, has_new_height),
+    offsetof(Caffe__V0LayerParameter, new_height),
+    NULL,
+    &caffe__v0_layer_parameter__new_height__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "new_width",
+    63,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Caffe__V0LayerParameter, has_new_width),
+    offsetof(Caffe__V0LayerParameter, new_width),
+    NULL,
+    &caffe__v0_layer_parameter__new_width__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shuffle_images",
+    64,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Caffe__V0LayerParameter, has_shuffle_images),
+    offsetof(Caffe__V0LayerParameter, shuffle_images),
+    NULL,
+    &caffe__v0_layer_parameter__shuffle_images__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "concat_dim",
+    65,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Caffe__V0LayerParameter, has_concat_dim),
+    offsetof(Caffe__V0LayerParameter, concat_dim),
+    NULL,
+    &caffe__v0_layer_parameter__concat_dim__default_value,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hdf5_output_param",
+    1001,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Caffe__V0LayerParameter, hdf5_output_param),
+    &caffe__hdf5_output_parameter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned caffe__v0_layer_parameter__field_indices_by_name[] = {
+  13,   /* field[13] = alpha */
+  18,   /* field[18] = batchsize */
+  14,   /* field[14] = beta */
   5,   /* field[5] = bias_filler */
   3,   /* field[3] = biasterm */
-  12,   /* field[12] = blobs */
+  22,   /* field[22] = blobs */
+  23,   /* field[23] = blobs_lr */
+  36,   /* field[36] = concat_dim */
+  19,   /* field[19] = cropsize */
+  27,   /* field[27] = det_bg_threshold */
+  29,   /* field[29] = det_context_pad */
+  30,   /* field[30] = det_crop_mode */
+  28,   /* field[28] = det_fg_fraction */
+  26,   /* field[26] = det_fg_threshold */
   11,   /* field[11] = dropout_ratio */
   8,   /* field[8] = group */
+  37,   /* field[37] = hdf5_output_param */
+  21,   /* field[21] = k */
   7,   /* field[7] = kernelsize */
+  12,   /* field[12] = local_size */
+  17,   /* field[17] = meanfile */
+  20,   /* field[20] = mirror */
   0,   /* field[0] = name */
+  32,   /* field[32] = new_channels */
+  33,   /* field[33] = new_height */
+  31,   /* field[31] = new_num */
+  34,   /* field[34] = new_width */
   2,   /* field[2] = num_output */
   6,   /* field[6] = pad */
   10,   /* field[10] = pool */
+  25,   /* field[25] = rand_skip */
+  16,   /* field[16] = scale */
+  35,   /* field[35] = shuffle_images */
+  15,   /* field[15] = source */
   9,   /* field[9] = stride */
   1,   /* field[1] = type */
+  24,   /* field[24] = weight_decay */
   4,   /* field[4] = weight_filler */
 };
-static const ProtobufCIntRange caffe__v0_layer_parameter__number_ranges[2 + 1] =
+static const ProtobufCIntRange caffe__v0_layer_parameter__number_ranges[4 + 1] =
 {
   { 1, 0 },
-  { 50, 12 },
-  { 0, 13 }
+  { 50, 22 },
+  { 58, 29 },
+  { 1001, 37 },
+  { 0, 38 }
 };
 const ProtobufCMessageDescriptor caffe__v0_layer_parameter__descriptor =
 {
@@ -10140,10 +10757,10 @@ const ProtobufCMessageDescriptor caffe__v0_layer_parameter__descriptor =
   "Caffe__V0LayerParameter",
   "caffe",
   sizeof(Caffe__V0LayerParameter),
-  13,
+  38,
   caffe__v0_layer_parameter__field_descriptors,
   caffe__v0_layer_parameter__field_indices_by_name,
-  2,  caffe__v0_layer_parameter__number_ranges,
+  4,  caffe__v0_layer_parameter__number_ranges,
   (ProtobufCMessageInit) caffe__v0_layer_parameter__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -10173,5 +10790,75 @@ const ProtobufCEnumDescriptor caffe__phase__descriptor =
   caffe__phase__enum_values_by_name,
   1,
   caffe__phase__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue caffe__data_type__enum_values_by_number[8] =
+{
+  { "CAFFE_FLOAT", "CAFFE__DATA_TYPE__CAFFE_FLOAT", 0 },
+  { "CAFFE_HALF", "CAFFE__DATA_TYPE__CAFFE_HALF", 1 },
+  { "CAFFE_DOUBLE", "CAFFE__DATA_TYPE__CAFFE_DOUBLE", 2 },
+  { "CAFFE_INT8_QUANTIZED", "CAFFE__DATA_TYPE__CAFFE_INT8_QUANTIZED", 3 },
+  { "CAFFE_INT16_QUANTIZED", "CAFFE__DATA_TYPE__CAFFE_INT16_QUANTIZED", 4 },
+  { "CAFFE_INT32_QUANTIZED", "CAFFE__DATA_TYPE__CAFFE_INT32_QUANTIZED", 5 },
+  { "CAFFE_INT64_QUANTIZED", "CAFFE__DATA_TYPE__CAFFE_INT64_QUANTIZED", 6 },
+  { "CAFFE_PACKED_BINARY", "CAFFE__DATA_TYPE__CAFFE_PACKED_BINARY", 7 },
+};
+static const ProtobufCIntRange caffe__data_type__value_ranges[] = {
+{0, 0},{0, 8}
+};
+static const ProtobufCEnumValueIndex caffe__data_type__enum_values_by_name[8] =
+{
+  { "CAFFE_DOUBLE", 2 },
+  { "CAFFE_FLOAT", 0 },
+  { "CAFFE_HALF", 1 },
+  { "CAFFE_INT16_QUANTIZED", 4 },
+  { "CAFFE_INT32_QUANTIZED", 5 },
+  { "CAFFE_INT64_QUANTIZED", 6 },
+  { "CAFFE_INT8_QUANTIZED", 3 },
+  { "CAFFE_PACKED_BINARY", 7 },
+};
+const ProtobufCEnumDescriptor caffe__data_type__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "caffe.DataType",
+  "DataType",
+  "Caffe__DataType",
+  "caffe",
+  8,
+  caffe__data_type__enum_values_by_number,
+  8,
+  caffe__data_type__enum_values_by_name,
+  1,
+  caffe__data_type__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue caffe__autotune__enum_values_by_number[3] =
+{
+  { "CAFFE_AUTOTUNE_DISABLED", "CAFFE__AUTOTUNE__CAFFE_AUTOTUNE_DISABLED", 0 },
+  { "CAFFE_AUTOTUNE_FUNCTION", "CAFFE__AUTOTUNE__CAFFE_AUTOTUNE_FUNCTION", 1 },
+  { "CAFFE_AUTOTUNE_FUNCTION_PARAMETER", "CAFFE__AUTOTUNE__CAFFE_AUTOTUNE_FUNCTION_PARAMETER", 2 },
+};
+static const ProtobufCIntRange caffe__autotune__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex caffe__autotune__enum_values_by_name[3] =
+{
+  { "CAFFE_AUTOTUNE_DISABLED", 0 },
+  { "CAFFE_AUTOTUNE_FUNCTION", 1 },
+  { "CAFFE_AUTOTUNE_FUNCTION_PARAMETER", 2 },
+};
+const ProtobufCEnumDescriptor caffe__autotune__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "caffe.Autotune",
+  "Autotune",
+  "Caffe__Autotune",
+  "caffe",
+  3,
+  caffe__autotune__enum_values_by_number,
+  3,
+  caffe__autotune__enum_values_by_name,
+  1,
+  caffe__autotune__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

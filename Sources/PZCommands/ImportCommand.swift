@@ -1,10 +1,16 @@
 import ArgumentParser
+import PZGraph
+import PZImport
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import a Caffe or Keras model into a .pzir file (pzconv import model.h5 -o net.pzir).",
         discussion: """
+        Caffe: a deploy .prototxt (current `layer` or V1 `layers` format, including the 3-D forks' \
+        ND pooling and MergeCrop) with --weights .caffemodel or .caffemodel.h5. Keras: a full-model \
+        .h5 (Keras 2, tf.keras, Keras 3), or a JSON config with --weights .h5.
+
         Examples:
           pzconv import model.h5 -o net.pzir
           pzconv import deploy.prototxt --weights model.caffemodel -o net.pzir
@@ -21,10 +27,46 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The .pzir file to write.")
     var output: String
 
-    @Option(help: "Override the input shape, e.g. 1,1,18,192,192 (in the source model's layout).")
+    @Option(help: "Override the input shape in the source layout, batch first: 1,1,18,192,192 (or name:1,1,18,192,192;…).")
     var inputShape: String?
 
     func run() throws {
-        throw CommandError.notAvailable("import", until: "the Caffe and Keras importers")
+        guard output.hasSuffix(".pzir") else { throw CommandError("\(output): the output of import must be a .pzir file") }
+        let shapes = try inputShape.map { try InputShapeOverride(parsing: $0) } ?? InputShapeOverride()
+        let graph: Graph
+        switch ModelFormat(path: model) {
+        case .caffe:
+            guard let weights else {
+                throw CommandError("\(model): a Caffe prototxt needs its trained weights: --weights model.caffemodel[.h5]")
+            }
+            graph = try CaffeImporter.importModel(prototxt: model, weights: weights, inputShape: shapes)
+        case .keras:
+            throw CommandError.notAvailable("import of Keras models", until: "the Keras importer")
+        case .unknown:
+            throw CommandError("\(model): unknown model format (expected a Caffe .prototxt, a Keras .h5 or a Keras .json)")
+        }
+        try PZIRFile.write(graph, to: output)
+        let shapesByTensor = try graph.inferShapes()
+        let flops = graph.statistics(shapes: shapesByTensor).reduce(0) { $0 + $1.flops }
+        print("\(model) → \(output): \(graph.nodes.count) nodes, \(graph.parameterCount) parameters, "
+              + "\(formatFlops(flops)) per run")
+    }
+}
+
+/// Which importer reads a file, by its name.
+enum ModelFormat {
+    case caffe
+    case keras
+    case unknown
+
+    init(path: String) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".prototxt") || lower.hasSuffix(".pbtxt") || lower.hasSuffix(".pt") {
+            self = .caffe
+        } else if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") || lower.hasSuffix(".json") {
+            self = .keras
+        } else {
+            self = .unknown
+        }
     }
 }

@@ -15,12 +15,7 @@ extension Graph {
                 }
                 return shape
             }
-            let outputShapes = try ShapeRules.outputShapes(of: node, inputShapes: inputShapes)
-            for (name, shape) in zip(node.outputs, outputShapes) {
-                guard let count = shape.checkedElementCount, count <= Graph.maximumElementCount,
-                      shape.allSatisfy({ $0 >= 1 }) else {
-                    throw GraphError.node(node, "output '\(name)' would have shape \(shape.shapeDescription)")
-                }
+            for (name, shape) in zip(node.outputs, try node.inferOutputShapes(inputShapes: inputShapes)) {
                 shapes[name] = shape
             }
         }
@@ -316,5 +311,27 @@ enum ShapeRules {
         default:
             break
         }
+    }
+}
+
+extension Node {
+    /// The shapes of this node's outputs for the given input shapes, after checking
+    /// its arity, weights and parameters; for importers that build a graph node by
+    /// node. Throws a `GraphError` naming the node.
+    public func inferOutputShapes(inputShapes: [[Int]]) throws -> [[Int]] {
+        let signature = OpSignature(op)
+        guard signature.inputs.contains(inputs.count), inputs.count == inputShapes.count else {
+            throw GraphError.node(self, "takes \(signature.inputs.describedAsCount) inputs, has \(inputs.count)")
+        }
+        for role in signature.requiredWeights where weights[role] == nil {
+            throw GraphError.node(self, "is missing its '\(role.rawValue)' weight")
+        }
+        let shapes = try ShapeRules.outputShapes(of: self, inputShapes: inputShapes)
+        for (name, shape) in zip(outputs, shapes) {
+            guard let count = shape.checkedElementCount, count <= Graph.maximumElementCount, shape.allSatisfy({ $0 >= 1 }) else {
+                throw GraphError.node(self, "output '\(name)' would have shape \(shape.shapeDescription)")
+            }
+        }
+        return shapes
     }
 }

@@ -152,6 +152,11 @@ typedef enum _Caffe__LRNParameter__Engine {
   CAFFE__LRNPARAMETER__ENGINE__CUDNN = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CAFFE__LRNPARAMETER__ENGINE)
 } Caffe__LRNParameter__Engine;
+typedef enum _Caffe__LRNParameter__FuseType {
+  CAFFE__LRNPARAMETER__FUSE_TYPE__UNFUSED = 0,
+  CAFFE__LRNPARAMETER__FUSE_TYPE__FUSED_POOL_MAX = 1
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CAFFE__LRNPARAMETER__FUSE_TYPE)
+} Caffe__LRNParameter__FuseType;
 typedef enum _Caffe__PoolingParameter__PoolMethod {
   CAFFE__POOLING_PARAMETER__POOL_METHOD__MAX = 0,
   CAFFE__POOLING_PARAMETER__POOL_METHOD__AVE = 1,
@@ -274,6 +279,26 @@ typedef enum _Caffe__Phase {
   CAFFE__PHASE__TEST = 1
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CAFFE__PHASE)
 } Caffe__Phase;
+/*
+ * naibaf7 fork: storage and compute types, and auto-tuning modes.
+ */
+typedef enum _Caffe__DataType {
+  CAFFE__DATA_TYPE__CAFFE_FLOAT = 0,
+  CAFFE__DATA_TYPE__CAFFE_HALF = 1,
+  CAFFE__DATA_TYPE__CAFFE_DOUBLE = 2,
+  CAFFE__DATA_TYPE__CAFFE_INT8_QUANTIZED = 3,
+  CAFFE__DATA_TYPE__CAFFE_INT16_QUANTIZED = 4,
+  CAFFE__DATA_TYPE__CAFFE_INT32_QUANTIZED = 5,
+  CAFFE__DATA_TYPE__CAFFE_INT64_QUANTIZED = 6,
+  CAFFE__DATA_TYPE__CAFFE_PACKED_BINARY = 7
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CAFFE__DATA_TYPE)
+} Caffe__DataType;
+typedef enum _Caffe__Autotune {
+  CAFFE__AUTOTUNE__CAFFE_AUTOTUNE_DISABLED = 0,
+  CAFFE__AUTOTUNE__CAFFE_AUTOTUNE_FUNCTION = 1,
+  CAFFE__AUTOTUNE__CAFFE_AUTOTUNE_FUNCTION_PARAMETER = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CAFFE__AUTOTUNE)
+} Caffe__Autotune;
 
 /* --- messages --- */
 
@@ -408,10 +433,25 @@ struct  Caffe__NetParameter
   Caffe__BlobShape **input_shape;
   size_t n_layer;
   Caffe__LayerParameter **layer;
+  /*
+   * naibaf7 fork
+   */
+  protobuf_c_boolean has_data_type;
+  Caffe__DataType data_type;
+  /*
+   * naibaf7 fork
+   */
+  protobuf_c_boolean has_reduced_memory_inference;
+  protobuf_c_boolean reduced_memory_inference;
+  /*
+   * naibaf7 fork
+   */
+  protobuf_c_boolean has_autotune;
+  Caffe__Autotune autotune;
 };
 #define CAFFE__NET_PARAMETER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&caffe__net_parameter__descriptor) \
-    , NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, NULL, 0, 0, 0,NULL, 0,NULL }
+    , NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, NULL, 0, 0, 0,NULL, 0,NULL, 0, CAFFE__DATA_TYPE__CAFFE_FLOAT, 0, 0, 0, CAFFE__AUTOTUNE__CAFFE_AUTOTUNE_DISABLED }
 
 
 struct  Caffe__NetState
@@ -569,10 +609,22 @@ struct  Caffe__LayerParameter
   Caffe__PoolingParameter *pooling_nd_param;
   protobuf_c_boolean has_device;
   int64_t device;
+  protobuf_c_boolean has_bottom_data_type;
+  Caffe__DataType bottom_data_type;
+  protobuf_c_boolean has_compute_data_type;
+  Caffe__DataType compute_data_type;
+  protobuf_c_boolean has_top_data_type;
+  Caffe__DataType top_data_type;
+  protobuf_c_boolean has_autotune;
+  Caffe__Autotune autotune;
+  size_t n_bottom_shared_index;
+  int64_t *bottom_shared_index;
+  size_t n_top_shared_index;
+  int64_t *top_shared_index;
 };
 #define CAFFE__LAYER_PARAMETER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&caffe__layer_parameter__descriptor) \
-    , NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, CAFFE__PHASE__TRAIN, 0,NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1ll }
+    , NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, CAFFE__PHASE__TRAIN, 0,NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1ll, 0, CAFFE__DATA_TYPE__CAFFE_FLOAT, 0, CAFFE__DATA_TYPE__CAFFE_FLOAT, 0, CAFFE__DATA_TYPE__CAFFE_FLOAT, 0, CAFFE__AUTOTUNE__CAFFE_AUTOTUNE_DISABLED, 0,NULL, 0,NULL }
 
 
 struct  Caffe__TransformationParameter
@@ -677,10 +729,15 @@ struct  Caffe__BatchNormParameter
   float moving_average_fraction;
   protobuf_c_boolean has_eps;
   float eps;
+  /*
+   * naibaf7 fork: ReLU after the normalization
+   */
+  protobuf_c_boolean has_fused_relu;
+  protobuf_c_boolean fused_relu;
 };
 #define CAFFE__BATCH_NORM_PARAMETER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&caffe__batch_norm_parameter__descriptor) \
-    , 0, 0, 0, 0.999, 0, 1e-05 }
+    , 0, 0, 0, 0.999, 0, 1e-05, 0, 0 }
 
 
 struct  Caffe__BiasParameter
@@ -749,10 +806,18 @@ struct  Caffe__ConvolutionParameter
   uint32_t *dilation;
   protobuf_c_boolean has_fuse_type;
   Caffe__ConvolutionParameter__FuseType fuse_type;
+  /*
+   * naibaf7 fork, with fuse_type
+   */
+  Caffe__EltwiseParameter *eltwise_param;
+  /*
+   * naibaf7 fork, with fuse_type
+   */
+  Caffe__ReLUParameter *relu_param;
 };
 #define CAFFE__CONVOLUTION_PARAMETER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&caffe__convolution_parameter__descriptor) \
-    , 0, 0, 0, 1, 0,NULL, 0,NULL, 0, 1u, 0,NULL, NULL, NULL, 0, 0u, 0, 0u, 0, 0, 0, 0, 0, 0, 0, 0, 0, CAFFE__CONVOLUTION_PARAMETER__ENGINE__DEFAULT, 0, 1, 0, 0, 0,NULL, 0, CAFFE__CONVOLUTION_PARAMETER__FUSE_TYPE__UNFUSED }
+    , 0, 0, 0, 1, 0,NULL, 0,NULL, 0, 1u, 0,NULL, NULL, NULL, 0, 0u, 0, 0u, 0, 0, 0, 0, 0, 0, 0, 0, 0, CAFFE__CONVOLUTION_PARAMETER__ENGINE__DEFAULT, 0, 1, 0, 0, 0,NULL, 0, CAFFE__CONVOLUTION_PARAMETER__FUSE_TYPE__UNFUSED, NULL, NULL }
 
 
 struct  Caffe__CropParameter
@@ -800,10 +865,15 @@ struct  Caffe__DropoutParameter
   ProtobufCMessage base;
   protobuf_c_boolean has_dropout_ratio;
   float dropout_ratio;
+  /*
+   * naibaf7 fork
+   */
+  protobuf_c_boolean has_scale_train;
+  protobuf_c_boolean scale_train;
 };
 #define CAFFE__DROPOUT_PARAMETER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&caffe__dropout_parameter__descriptor) \
-    , 0, 0.5 }
+    , 0, 0.5, 0, 1 }
 
 
 struct  Caffe__DummyDataParameter
@@ -1041,10 +1111,29 @@ struct  Caffe__LRNParameter
   float k;
   protobuf_c_boolean has_engine;
   Caffe__LRNParameter__Engine engine;
+  /*
+   * naibaf7 fork
+   */
+  protobuf_c_boolean has_fuse_type;
+  Caffe__LRNParameter__FuseType fuse_type;
+  /*
+   * naibaf7 fork
+   */
+  Caffe__PoolingParameter *pooling_param;
+  /*
+   * naibaf7 fork
+   */
+  protobuf_c_boolean has_unit_test_mode;
+  protobuf_c_boolean unit_test_mode;
+  /*
+   * naibaf7 fork
+   */
+  protobuf_c_boolean has_unit_test_fuse_kernel;
+  protobuf_c_boolean unit_test_fuse_kernel;
 };
 #define CAFFE__LRNPARAMETER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&caffe__lrnparameter__descriptor) \
-    , 0, 5u, 0, 1, 0, 0.75, 0, CAFFE__LRNPARAMETER__NORM_REGION__ACROSS_CHANNELS, 0, 1, 0, CAFFE__LRNPARAMETER__ENGINE__DEFAULT }
+    , 0, 5u, 0, 1, 0, 0.75, 0, CAFFE__LRNPARAMETER__NORM_REGION__ACROSS_CHANNELS, 0, 1, 0, CAFFE__LRNPARAMETER__ENGINE__DEFAULT, 0, CAFFE__LRNPARAMETER__FUSE_TYPE__UNFUSED, NULL, 0, 0, 0, 0 }
 
 
 struct  Caffe__MemoryDataParameter
@@ -1058,10 +1147,15 @@ struct  Caffe__MemoryDataParameter
   uint32_t height;
   protobuf_c_boolean has_width;
   uint32_t width;
+  /*
+   * naibaf7 fork
+   */
+  size_t n_dim;
+  uint32_t *dim;
 };
 #define CAFFE__MEMORY_DATA_PARAMETER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&caffe__memory_data_parameter__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0,NULL }
 
 
 struct  Caffe__MVNParameter
@@ -1503,12 +1597,59 @@ struct  Caffe__V0LayerParameter
   int32_t pool;
   protobuf_c_boolean has_dropout_ratio;
   float dropout_ratio;
+  protobuf_c_boolean has_local_size;
+  uint32_t local_size;
+  protobuf_c_boolean has_alpha;
+  float alpha;
+  protobuf_c_boolean has_beta;
+  float beta;
+  char *source;
+  protobuf_c_boolean has_scale;
+  float scale;
+  char *meanfile;
+  protobuf_c_boolean has_batchsize;
+  uint32_t batchsize;
+  protobuf_c_boolean has_cropsize;
+  uint32_t cropsize;
+  protobuf_c_boolean has_mirror;
+  protobuf_c_boolean mirror;
+  protobuf_c_boolean has_k;
+  float k;
   size_t n_blobs;
   Caffe__BlobProto **blobs;
+  size_t n_blobs_lr;
+  float *blobs_lr;
+  size_t n_weight_decay;
+  float *weight_decay;
+  protobuf_c_boolean has_rand_skip;
+  uint32_t rand_skip;
+  protobuf_c_boolean has_det_fg_threshold;
+  float det_fg_threshold;
+  protobuf_c_boolean has_det_bg_threshold;
+  float det_bg_threshold;
+  protobuf_c_boolean has_det_fg_fraction;
+  float det_fg_fraction;
+  protobuf_c_boolean has_det_context_pad;
+  uint32_t det_context_pad;
+  char *det_crop_mode;
+  protobuf_c_boolean has_new_num;
+  int32_t new_num;
+  protobuf_c_boolean has_new_channels;
+  int32_t new_channels;
+  protobuf_c_boolean has_new_height;
+  int32_t new_height;
+  protobuf_c_boolean has_new_width;
+  int32_t new_width;
+  protobuf_c_boolean has_shuffle_images;
+  protobuf_c_boolean shuffle_images;
+  protobuf_c_boolean has_concat_dim;
+  uint32_t concat_dim;
+  Caffe__HDF5OutputParameter *hdf5_output_param;
 };
+extern char caffe__v0_layer_parameter__det_crop_mode__default_value[];
 #define CAFFE__V0_LAYER_PARAMETER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&caffe__v0_layer_parameter__descriptor) \
-    , NULL, NULL, 0, 0, 0, 1, NULL, NULL, 0, 0u, 0, 0, 0, 1u, 0, 1u, 0, 0, 0, 0.5, 0,NULL }
+    , NULL, NULL, 0, 0, 0, 1, NULL, NULL, 0, 0u, 0, 0, 0, 1u, 0, 1u, 0, 0, 0, 0.5, 0, 5u, 0, 1, 0, 0.75, NULL, 0, 1, NULL, 0, 0, 0, 0u, 0, 0, 0, 1, 0,NULL, 0,NULL, 0,NULL, 0, 0u, 0, 0.5, 0, 0.5, 0, 0.25, 0, 0u, caffe__v0_layer_parameter__det_crop_mode__default_value, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1u, NULL }
 
 
 /* Caffe__BlobShape methods */
@@ -2906,6 +3047,8 @@ typedef void (*Caffe__V0LayerParameter_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    caffe__phase__descriptor;
+extern const ProtobufCEnumDescriptor    caffe__data_type__descriptor;
+extern const ProtobufCEnumDescriptor    caffe__autotune__descriptor;
 extern const ProtobufCMessageDescriptor caffe__blob_shape__descriptor;
 extern const ProtobufCMessageDescriptor caffe__blob_proto__descriptor;
 extern const ProtobufCMessageDescriptor caffe__caffe_model_weights__descriptor;
@@ -2955,6 +3098,7 @@ extern const ProtobufCMessageDescriptor caffe__log_parameter__descriptor;
 extern const ProtobufCMessageDescriptor caffe__lrnparameter__descriptor;
 extern const ProtobufCEnumDescriptor    caffe__lrnparameter__norm_region__descriptor;
 extern const ProtobufCEnumDescriptor    caffe__lrnparameter__engine__descriptor;
+extern const ProtobufCEnumDescriptor    caffe__lrnparameter__fuse_type__descriptor;
 extern const ProtobufCMessageDescriptor caffe__memory_data_parameter__descriptor;
 extern const ProtobufCMessageDescriptor caffe__mvnparameter__descriptor;
 extern const ProtobufCMessageDescriptor caffe__parameter_parameter__descriptor;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up what is missing, builds pzconv (release), and runs the main job on a
+# bundled model: a 3-D residual block trained and run by real BVLC Caffe
+# (Fixtures/caffe/residual_block3d) is imported, inspected and run on Caffe's
+# input patch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Scripts/setup.sh
+swift build -c release
+pzconv="$(swift build -c release --show-bin-path)/pzconv"
+work=.build/quickstart
+mkdir -p "$work"
+fixture=Fixtures/caffe/residual_block3d
+golden=Golden/caffe/residual_block3d
+
+echo "== import"
+"$pzconv" import "$fixture/net.prototxt" --weights "$fixture/net.caffemodel" -o "$work/residual_block3d.pzir"
+echo "== inspect"
+"$pzconv" inspect "$work/residual_block3d.pzir"
+echo "== run (reference executor) on Caffe's input patch"
+"$pzconv" run "$work/residual_block3d.pzir" "$golden/input.npy" -o "$work/output.npy"

@@ -1,0 +1,31 @@
+import PZGraph
+
+/// Imports a Caffe net: a deploy `.prototxt` and its trained weights
+/// (`.caffemodel` or `.caffemodel.h5`) become a validated IR graph.
+public enum CaffeImporter {
+    public static func importModel(prototxt: String, weights weightsPath: String,
+                                   inputShape: InputShapeOverride = InputShapeOverride()) throws -> Graph {
+        let (text, prototxtBytes) = try readTextFile(prototxt)
+        let net = try CaffeNetDescription(text: text, path: prototxt)
+        let weights = try CaffeWeights(path: weightsPath)
+        let inputNames = net.layers.filter { $0.type == "Input" }.flatMap(\.tops)
+        var builder = CaffeGraphBuilder(net: net, weights: weights, inputShapes: try inputShape.resolved(for: inputNames))
+        for layer in net.layers { try builder.add(layer) }
+        let source = SourceInfo(framework: "caffe", detail: "\(net.format) prototxt format",
+                                files: [describeSourceFile(prototxt, bytes: prototxtBytes),
+                                        describeSourceFile(weightsPath, bytes: try readFileBytes(weightsPath))])
+        let name = net.name.isEmpty ? stem(of: prototxt) : net.name
+        let graph = try builder.graph(name: name, source: source)
+        do {
+            try graph.validate()
+        } catch let error as GraphError {
+            throw ImportError("\(prototxt): the imported graph is invalid: \(error)")
+        }
+        return graph
+    }
+
+    private static func stem(of path: String) -> String {
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        return file.split(separator: ".").first.map(String.init) ?? file
+    }
+}
