@@ -40,8 +40,20 @@ struct ImportCommand: ParsableCommand {
                 throw CommandError("\(model): a Caffe prototxt needs its trained weights: --weights model.caffemodel[.h5]")
             }
             graph = try CaffeImporter.importModel(prototxt: model, weights: weights, inputShape: shapes)
+        case .keras where model.lowercased().hasSuffix(".json"):
+            guard let weights else {
+                throw CommandError("\(model): a Keras JSON config needs its weights: --weights weights.h5")
+            }
+            graph = try KerasImporter.importModel(json: model, weights: weights, inputShape: shapes)
         case .keras:
-            throw CommandError.notAvailable("import of Keras models", until: "the Keras importer")
+            guard weights == nil else {
+                throw CommandError("\(model): a full Keras model file holds its weights; --weights is for a Caffe prototxt "
+                                   + "or a Keras JSON config")
+            }
+            graph = try KerasImporter.importModel(h5: model, inputShape: shapes)
+        case .kerasArchive:
+            throw CommandError("\(model): a Keras 3 .keras archive; pzconv reads Keras' HDF5 format: save the model with "
+                               + "model.save(\"model.h5\")")
         case .unknown:
             throw CommandError("\(model): unknown model format (expected a Caffe .prototxt, a Keras .h5 or a Keras .json)")
         }
@@ -57,6 +69,7 @@ struct ImportCommand: ParsableCommand {
 enum ModelFormat {
     case caffe
     case keras
+    case kerasArchive
     case unknown
 
     init(path: String) {
@@ -65,6 +78,8 @@ enum ModelFormat {
             self = .caffe
         } else if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") || lower.hasSuffix(".json") {
             self = .keras
+        } else if lower.hasSuffix(".keras") {
+            self = .kerasArchive
         } else {
             self = .unknown
         }

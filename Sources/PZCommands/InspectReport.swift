@@ -88,7 +88,7 @@ struct InspectReport: Encodable {
         for input in inputs {
             lines.append("  \(input.tensor)  \(input.sourceShape.shapeDescription) (\(input.layout))")
         }
-        let table = TextTable(columns: ["#", "node", "op", "output shape", "params", "MFLOP", "source layers", "fusions"])
+        let table = TextTable(columns: ["#", "node", "op", "shape (NCDHW)", "params", "MFLOP", "source layers", "fusions"])
         for (index, node) in nodes.enumerated() {
             table.add([String(index), node.name, node.op, node.shapes.map(\.shapeDescription).joined(separator: ", "),
                        String(node.parameters), String(format: "%.3f", Double(node.flops) / 1e6),

@@ -39,6 +39,7 @@ import Testing
             (["import", fixture + "/net.prototxt", "--weights", fixture + "/net.caffemodel", "-o", directory + "/a.bin"],
              "the output of import must be a .pzir file"),
             (["import", directory + "/model.onnx", "-o", directory + "/a.pzir"], "unknown model format"),
+            (["import", directory + "/model.keras", "-o", directory + "/a.pzir"], "save the model with model.save(\"model.h5\")"),
             (["import", fixture + "/net.prototxt", "--weights", fixture + "/net.caffemodel", "--input-shape", "1,x",
               "-o", directory + "/a.pzir"], "--input-shape '1,x': expected positive integers"),
         ]
@@ -49,5 +50,41 @@ import Testing
             #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["broken.prototxt"])
+    }
+}
+
+@Suite struct KerasImportCommandTests {
+    /// The user's own example: `pzconv import model.h5 -o net.pzir`, then run on a
+    /// channels_last patch, read and written in NDHWC as Keras takes it.
+    @Test func importsAndRunsAKerasModel() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let model = TestPaths.fixture("keras/residual3d_cl-k3/model.h5")
+        let imported = try CLI.run(["import", model, "-o", directory + "/net.pzir"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let golden = TestPaths.golden("keras/residual3d_cl-k3")
+        let ran = try CLI.run(["run", directory + "/net.pzir", golden + "/input.npy", "-o", directory + "/head.npy",
+                               "-o", directory + "/avg.npy", "-o", directory + "/max.npy"])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(ran.stdout.contains("head: 1×9×9×10×2 (NDHWC)"))
+        for (file, name) in [("head.npy", "head"), ("avg.npy", "avg_same"), ("max.npy", "max_same")] {
+            let output = try NPYFile.read(directory + "/" + file)
+            let expected = try NPYFile.read(golden + "/output.\(name).npy")
+            #expect(output.shape == expected.shape)
+            #expect(Discrepancy(output.values, expected.values).isWithin(1e-5))
+        }
+    }
+
+    @Test func jsonNeedsWeightsAndFullModelsTakeNone() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let json = try CLI.run(["import", TestPaths.fixture("keras/json_weights-k2/model.json"), "-o", directory + "/a.pzir"])
+        #expect(json.status != 0)
+        #expect(json.stderr.contains("a Keras JSON config needs its weights: --weights weights.h5"))
+        let both = try CLI.run(["import", TestPaths.fixture("keras/unet2d-k2/model.h5"), "--weights", "w.h5",
+                                "-o", directory + "/a.pzir"])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("a full Keras model file holds its weights"))
+        let withWeights = try CLI.run(["import", TestPaths.fixture("keras/json_weights-k2/model.json"),
+                                       "--weights", TestPaths.fixture("keras/json_weights-k2/weights.h5"), "-o", directory + "/b.pzir"])
+        #expect(withWeights.status == 0, "\(withWeights.stderr)")
     }
 }

@@ -21,7 +21,7 @@ struct CaffeGraphBuilder {
     /// Blob names produced and not yet consumed, in production order.
     private var available: [String] = []
     private var unnamedOrdinals: [String: Int] = [:]
-    private var nodeNames = Set<String>()
+    private var nodeNames = UniqueNames(separator: "#")
 
     init(net: CaffeNetDescription, weights: CaffeWeights, inputShapes: [String: [Int]]) {
         self.net = net
@@ -125,16 +125,7 @@ struct CaffeGraphBuilder {
         return name
     }
 
-    private mutating func uniqueNodeName(_ base: String) -> String {
-        var name = base
-        var suffix = 2
-        while nodeNames.contains(name) {
-            name = "\(base)#\(suffix)"
-            suffix += 1
-        }
-        nodeNames.insert(name)
-        return name
-    }
+    private mutating func uniqueNodeName(_ base: String) -> String { nodeNames.claim(base) }
 
     private func detail(of error: GraphError) -> String {
         switch error {

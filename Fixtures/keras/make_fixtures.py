@@ -1,0 +1,303 @@
+"""Builds small real Keras models, saves them as the users' files would be, and
+records Keras' own predictions as golden outputs.
+
+Every model is built twice: with Keras 3 (`import keras`) and with tf-keras 2.x
+(`import tf_keras`, the Keras 2 / tf.keras code base), and saved with
+`model.save("model.h5")` (the legacy HDF5 full-model format). Some fixtures also
+keep the architecture apart (`model.to_json()`) with weights in a separate file.
+
+Output layout, per fixture `<name>-<k3|k2>`:
+    Fixtures/keras/<fixture>/model.h5            (or model.json + weights.h5)
+    Golden/keras/<fixture>/input.npy              (input.<name>.npy for several inputs)
+    Golden/keras/<fixture>/output.<layer>.npy     (Keras' predict, in the model's layout)
+
+Weights are random, and every BatchNormalization gets non-trivial moving
+statistics, so no layer is an identity by accident.
+
+Usage (from the repository root; needs tensorflow, tf-keras, h5py, numpy):
+    python Fixtures/keras/make_fixtures.py
+"""
+import json
+import os
+import shutil
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import h5py
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "Fixtures", "keras")
+GOLDEN = os.path.join(ROOT, "Golden", "keras")
+
+
+def flavors():
+    import keras
+    import tf_keras
+    return {"k3": keras, "k2": tf_keras}
+
+
+# ---------------------------------------------------------------------------
+# Models. Each builder takes the Keras module and returns a model.
+# ---------------------------------------------------------------------------
+
+def unet3d_channels_first(keras):
+    """A small anisotropic 3-D U-Net, channels_first (EM style)."""
+    L = keras.layers
+    cf = "channels_first"
+    x = keras.Input((2, 4, 12, 12), name="volume")
+    c1 = L.Conv3D(6, (1, 3, 3), padding="same", data_format=cf, name="enc1_conv")(x)
+    c1 = L.BatchNormalization(axis=1, epsilon=1e-3, name="enc1_bn")(c1)
+    c1 = L.Activation("relu", name="enc1_relu")(c1)
+    c1 = L.Conv3D(6, 3, padding="same", data_format=cf, name="enc1_conv2")(c1)
+    c1 = L.ELU(alpha=0.7, name="enc1_elu")(c1)
+    p1 = L.MaxPooling3D((1, 2, 2), data_format=cf, name="pool1")(c1)
+    c2 = L.Conv3D(8, 3, padding="same", data_format=cf, activation="elu", name="enc2_conv")(p1)
+    c2 = L.BatchNormalization(axis=1, name="enc2_bn")(c2)
+    c2 = L.ReLU(name="enc2_relu")(c2)
+    u1 = L.UpSampling3D((1, 2, 2), data_format=cf, name="up_nearest")(c2)
+    u2 = L.Conv3DTranspose(6, (1, 2, 2), strides=(1, 2, 2), data_format=cf, name="up_transpose")(c2)
+    m = L.Concatenate(axis=1, name="merge")([c1, u1, u2])
+    d = L.Conv3D(6, (1, 3, 3), padding="same", data_format=cf, activation="tanh", name="dec_conv")(m)
+    logits = L.Conv3D(3, 1, data_format=cf, name="logits")(d)
+    probs = L.Softmax(axis=1, name="probs")(logits)
+    # A user's softmax activation on a channels_first conv normalizes the last
+    # axis (W), not channels: Keras' own semantics, kept as they are.
+    wsoft = L.Conv3D(2, 1, data_format=cf, activation="softmax", name="w_softmax")(d)
+    return keras.Model(x, [probs, wsoft], name="unet3d_cf")
+
+
+def residual3d_channels_last(keras):
+    """A channels_last residual 3-D net: strided 'same' convs on odd sizes (TF's
+    asymmetric padding), transposed convs (same, valid, output_padding, k < s),
+    dilation, groups, every merge, cropping and padding."""
+    L = keras.layers
+    x = keras.Input((7, 15, 17, 2), name="patch")
+    a = L.Conv3D(4, 3, strides=2, padding="same", name="down_same")(x)
+    a = L.BatchNormalization(center=False, name="bn_no_center")(a)
+    a = L.LeakyReLU(0.1, name="leaky")(a)
+    b = L.Conv3D(4, 3, padding="same", dilation_rate=(1, 2, 2), name="dilated")(a)
+    b = L.BatchNormalization(scale=False, epsilon=1e-2, name="bn_no_scale")(b)
+    b = L.Activation("sigmoid", name="gate")(b)
+    c = L.Conv3D(4, 1, groups=2, name="grouped")(b)
+    r = L.Add(name="residual")([a, c])
+    r = L.Dropout(0.5, name="drop")(r)
+    s = L.Subtract(name="diff")([r, b])
+    p = L.Multiply(name="prod")([s, b])
+    p = L.SpatialDropout3D(0.3, name="sdrop")(p)
+    u_same = L.Conv3DTranspose(3, 3, strides=2, padding="same", name="up_same")(p)
+    u_valid = L.Conv3DTranspose(3, 2, strides=2, padding="valid", output_padding=1, name="up_valid_op")(p)
+    u_small = L.Conv3DTranspose(3, 1, strides=2, padding="same", activation="relu", name="up_k1")(p)
+    crop_valid = L.Cropping3D(((0, 1), (0, 1), (0, 1)), name="crop_to_same")(u_valid)
+    merged = L.Concatenate(name="cat")([u_same, crop_valid, u_small])
+    merged = L.ZeroPadding3D(((1, 0), (0, 2), (1, 1)), name="pad")(merged)
+    avg_same = L.AveragePooling3D(3, strides=2, padding="same", name="avg_same")(merged)
+    max_same = L.MaxPooling3D(2, padding="same", name="max_same")(merged)
+    avg_valid = L.AveragePooling3D((1, 2, 2), name="avg_valid")(merged)
+    out = L.Conv3D(2, 1, activation="tanh", name="head")(avg_valid)
+    return keras.Model(x, [out, avg_same, max_same], name="residual3d_cl")
+
+
+def unet2d(keras):
+    """A 2-D U-Net, channels_last."""
+    L = keras.layers
+    x = keras.Input((20, 18, 3), name="image")
+    c1 = L.Conv2D(6, 3, padding="same", name="c1")(x)
+    c1 = L.BatchNormalization(name="bn1")(c1)
+    c1 = L.Activation("relu", name="relu1")(c1)
+    p1 = L.MaxPooling2D(name="pool1")(c1)
+    c2 = L.Conv2D(8, 3, padding="valid", activation="elu", name="c2")(p1)
+    c2 = L.SpatialDropout2D(0.2, name="sdrop")(c2)
+    a2 = L.AveragePooling2D(3, strides=2, padding="same", name="avgpool")(c2)
+    u1 = L.Conv2DTranspose(6, 3, strides=2, padding="same", name="upconv")(c2)
+    u2 = L.UpSampling2D(name="upsample")(c2)
+    u2 = L.ZeroPadding2D(((1, 1), (1, 1)), name="zpad")(u2)
+    skip = L.Cropping2D(((1, 1), (0, 0)), name="crop")(c1)
+    skip = L.ZeroPadding2D(((0, 0), (0, 0)), name="nopad")(skip)
+    m = L.Concatenate(name="merge")([L.Cropping2D(((2, 2), (2, 2)), name="crop_skip")(skip),
+                                     L.Cropping2D(((1, 1), (0, 0)), name="crop_up")(u1),
+                                     L.Cropping2D(((2, 2), (1, 1)), name="crop_nn")(u2)])
+    out = L.Conv2D(2, 1, activation="sigmoid", name="seg")(m)
+    return keras.Model(x, [out, a2], name="unet2d")
+
+
+def nested_and_shared(keras):
+    """A nested Functional model called twice, a nested Sequential, and a layer
+    shared between two calls."""
+    L = keras.layers
+    inner_in = keras.Input((4, 8, 8, 3), name="inner_in")
+    h = L.Conv3D(3, 3, padding="same", name="inner_conv")(inner_in)
+    h = L.BatchNormalization(name="inner_bn")(h)
+    h = L.Activation("relu", name="inner_relu")(h)
+    inner = keras.Model(inner_in, h, name="inner_block")
+    seq = keras.Sequential([keras.Input((4, 8, 8, 3)), L.Conv3D(3, 1, name="seq_conv"),
+                            L.ELU(name="seq_elu")], name="seq_block")
+    x = keras.Input((4, 8, 8, 3), name="vol")
+    shared = L.Conv3D(3, 1, name="shared_conv")
+    a = inner(shared(x))
+    b = inner(shared(L.Activation("tanh", name="pre_tanh")(x)))
+    c = seq(a)
+    out = L.Add(name="join")([a, b, c])
+    return keras.Model(x, [out, c], name="nested")
+
+
+def sequential_model(keras):
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input((4, 10, 10, 1)),
+        L.Conv3D(4, 3, padding="same", activation="relu", name="s_conv1"),
+        L.MaxPooling3D((1, 2, 2), name="s_pool"),
+        L.Conv3D(4, 3, padding="same", name="s_conv2"),
+        L.BatchNormalization(name="s_bn"),
+        L.Activation("elu", name="s_elu"),
+        L.UpSampling3D((1, 2, 2), name="s_up"),
+        L.Conv3D(2, 1, activation="softmax", name="s_out"),
+    ], name="sequential3d")
+
+
+def long_names(keras):
+    """Layer names long enough (with the header limit lowered, see below) for
+    Keras to split `layer_names` and `weight_names` into chunked attributes."""
+    L = keras.layers
+    x = keras.Input((2, 6, 6, 2), name="x")
+    y = x
+    for index in range(6):
+        y = L.Conv3D(2, 1, activation="relu", name=f"layer_{index}_" + "n" * 40)(y)
+    return keras.Model(x, y, name="long_names")
+
+
+MODELS = {
+    "unet3d_cf": unet3d_channels_first,
+    "residual3d_cl": residual3d_channels_last,
+    "unet2d": unet2d,
+    "nested": nested_and_shared,
+    "sequential": sequential_model,
+    "long_names": long_names,
+}
+
+
+# ---------------------------------------------------------------------------
+# Saving and golden outputs.
+# ---------------------------------------------------------------------------
+
+def randomize(model, seed):
+    """Random weights everywhere; BatchNorm statistics far from (0, 1)."""
+    rng = np.random.default_rng(seed)
+    for layer in iter_layers(model):
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        names = [w.name.split("/")[-1].split(":")[0] for w in layer.weights]
+        new = []
+        for name, w in zip(names, weights):
+            if name == "moving_variance":
+                new.append(rng.uniform(0.3, 2.5, w.shape).astype(np.float32))
+            elif name == "moving_mean":
+                new.append((rng.standard_normal(w.shape) * 0.5).astype(np.float32))
+            elif name == "gamma":
+                new.append(rng.uniform(0.5, 1.5, w.shape).astype(np.float32))
+            else:
+                fan_in = np.prod(w.shape[:-1]) if w.ndim > 1 else 1
+                new.append((rng.standard_normal(w.shape) / np.sqrt(max(fan_in, 1))).astype(np.float32))
+        layer.set_weights(new)
+
+
+def iter_layers(model):
+    for layer in model.layers:
+        if hasattr(layer, "layers") and layer.layers:
+            yield from iter_layers(layer)
+        else:
+            yield layer
+
+
+def output_names(model):
+    return [t._keras_history[0].name for t in (model.outputs if isinstance(model.outputs, list) else [model.outputs])]
+
+
+def write_golden(model, name, seed):
+    golden = os.path.join(GOLDEN, name)
+    shutil.rmtree(golden, ignore_errors=True)
+    os.makedirs(golden)
+    rng = np.random.default_rng(1000 + seed)
+    inputs = model.inputs if isinstance(model.inputs, list) else [model.inputs]
+    arrays = [rng.standard_normal((1,) + tuple(t.shape[1:])).astype(np.float32) for t in inputs]
+    outputs = model.predict(arrays if len(arrays) > 1 else arrays[0], verbose=0)
+    if not isinstance(outputs, list):
+        outputs = [outputs]
+    if len(arrays) == 1:
+        np.save(os.path.join(golden, "input.npy"), arrays[0])
+    else:
+        for tensor, array in zip(inputs, arrays):
+            np.save(os.path.join(golden, f"input.{tensor._keras_history[0].name}.npy"), array)
+    for layer_name, array in zip(output_names(model), outputs):
+        np.save(os.path.join(golden, f"output.{layer_name}.npy"), np.asarray(array, np.float32))
+
+
+def lower_header_limit(flavor, keras):
+    """Makes Keras' own writer chunk its name lists, as it does past 64512 bytes."""
+    if flavor == "k3":
+        from keras.src.legacy.saving import legacy_h5_format as module
+    else:
+        from tf_keras.src.saving.legacy import hdf5_format as module
+    previous = module.HDF5_OBJECT_HEADER_LIMIT
+    module.HDF5_OBJECT_HEADER_LIMIT = 200
+    return module, previous
+
+
+def main():
+    for flavor, keras in flavors().items():
+        for seed, (model_name, build) in enumerate(MODELS.items()):
+            keras.utils.set_random_seed(seed)
+            model = build(keras)
+            randomize(model, seed)
+            name = f"{model_name}-{flavor}"
+            directory = os.path.join(FIXTURES, name)
+            shutil.rmtree(directory, ignore_errors=True)
+            os.makedirs(directory)
+            if model_name == "long_names":
+                module, previous = lower_header_limit(flavor, keras)
+                model.save(os.path.join(directory, "model.h5"))
+                module.HDF5_OBJECT_HEADER_LIMIT = previous
+            else:
+                model.save(os.path.join(directory, "model.h5"))
+            write_golden(model, name, seed)
+            print(name, "outputs", output_names(model))
+
+        # Architecture and weights kept apart: model.to_json() + weights.
+        keras.utils.set_random_seed(42)
+        model = residual3d_channels_last(keras)
+        randomize(model, 42)
+        name = f"json_weights-{flavor}"
+        directory = os.path.join(FIXTURES, name)
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory)
+        with open(os.path.join(directory, "model.json"), "w") as f:
+            f.write(model.to_json())
+        if flavor == "k2":
+            model.save_weights(os.path.join(directory, "weights.h5"))  # Keras 2 weights-only layout (root)
+        else:
+            # Keras 3 writes weights-only files in its .weights.h5 layout only; a
+            # full legacy .h5 holds the weights in /model_weights.
+            model.save(os.path.join(directory, "weights.h5"))
+        write_golden(model, name, 42)
+        print(name, "(json + weights)")
+
+    # Keras <= 2.1 wrote a Sequential config as a bare list of layers: the
+    # tf-keras sequential fixture's config in that form, with its weights.
+    source = os.path.join(FIXTURES, "sequential-k2", "model.h5")
+    with h5py.File(source) as f:
+        config = json.loads(f.attrs["model_config"])
+    bare = {"class_name": "Sequential", "config": config["config"]["layers"]}
+    directory = os.path.join(FIXTURES, "sequential_bare_list-k2")
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory)
+    with open(os.path.join(directory, "model.json"), "w") as f:
+        json.dump(bare, f)
+    shutil.copy(source, os.path.join(directory, "weights.h5"))
+    shutil.rmtree(os.path.join(GOLDEN, "sequential_bare_list-k2"), ignore_errors=True)
+    shutil.copytree(os.path.join(GOLDEN, "sequential-k2"), os.path.join(GOLDEN, "sequential_bare_list-k2"))
+    print("sequential_bare_list-k2 (bare-list config)")
+
+
+if __name__ == "__main__":
+    main()
