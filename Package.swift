@@ -34,10 +34,11 @@ let package = Package(
         .target(name: "PZImport", dependencies: ["PZGraph", "PZHDF5", "CCaffeProto", "CProtobufC"]),
         .target(name: "PZReference", dependencies: ["PZGraph"]),
         .target(name: "PZPatchIO", dependencies: ["PZGraph", "PZHDF5"]),
+        .target(name: "PZPasses", dependencies: ["PZGraph", "PZReference"]),
 
         // MARK: Command line
         .target(name: "PZCommands", dependencies: [
-            "PZGraph", "PZImport", "PZReference", "PZPatchIO",
+            "PZGraph", "PZImport", "PZReference", "PZPatchIO", "PZPasses",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pzconv", dependencies: ["PZCommands"]),
@@ -47,6 +48,8 @@ let package = Package(
         .testTarget(name: "CLibraryTests", dependencies: ["CCaffeProto", "PZHDF5", "PZTestSupport"]),
         .testTarget(name: "PZGraphTests", dependencies: ["PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZImportTests", dependencies: ["PZImport", "PZGraph", "PZReference", "PZPatchIO", "PZHDF5",
+                                                         "PZTestSupport"]),
+        .testTarget(name: "PZPassesTests", dependencies: ["PZPasses", "PZGraph", "PZReference", "PZImport", "PZPatchIO",
                                                          "PZTestSupport"]),
         .testTarget(name: "PZReferenceTests", dependencies: ["PZReference", "PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZPatchIOTests", dependencies: ["PZPatchIO", "PZHDF5", "PZTestSupport"], exclude: ["Data"]),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing, builds pzconv (release), and runs the main job on a
 # bundled model: a 3-D residual block trained and run by real BVLC Caffe
-# (Fixtures/caffe/residual_block3d) is imported, inspected and run on Caffe's
-# input patch.
+# (Fixtures/caffe/residual_block3d) is imported, optimized with every fusion
+# verified against Caffe's own output, inspected, and run on Caffe's input patch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
@@ -15,7 +15,9 @@ golden=Golden/caffe/residual_block3d
 
 echo "== import"
 "$pzconv" import "$fixture/net.prototxt" --weights "$fixture/net.caffemodel" -o "$work/residual_block3d.pzir"
+echo "== optimize: PZnet fusions, each verified against the unfused net and Caffe's output"
+"$pzconv" optimize "$work/residual_block3d.pzir" -o "$work/residual_block3d.opt.pzir" --golden "$golden" --tolerance 1e-4
 echo "== inspect"
-"$pzconv" inspect "$work/residual_block3d.pzir"
+"$pzconv" inspect "$work/residual_block3d.opt.pzir"
 echo "== run (reference executor) on Caffe's input patch"
-"$pzconv" run "$work/residual_block3d.pzir" "$golden/input.npy" -o "$work/output.npy"
+"$pzconv" run "$work/residual_block3d.opt.pzir" "$golden/input.npy" -o "$work/output.npy"

@@ -101,6 +101,14 @@ layer { name: "conv2" type: "Convolution" bottom: "pool" top: "out" convolution_
 """
 
 
+def paper_residual_unet():
+    """The PZnet paper's Residual 3-D U-Net (section 4.2; Benchmarks/unet_prototxt.py)
+    at a test size: three levels of 4, 6 and 8 featuremaps."""
+    sys.path.insert(0, os.path.join(ROOT, "Benchmarks"))
+    import unet_prototxt
+    return unet_prototxt.residual(widths=(4, 6, 8), input_shape=(1, 1, 5, 16, 16), name="residual_unet3d")
+
+
 def load_bench(path):
     sys.path.insert(0, path)
     return importlib.import_module("caffe_torch")
@@ -194,6 +202,7 @@ def main():
     args = parser.parse_args()
     ct = load_bench(args.bench)
     pb2 = compile_proto()
+    NETS["residual_unet3d"] = paper_residual_unet()
     import torch
     NetClass = with_mergecrop(ct)
     for seed, (name, text) in enumerate(NETS.items()):

@@ -22,9 +22,11 @@ struct InspectReport: Encodable {
         var flops: Int
         var sourceLayers: [String]
         var fusions: [String]
+        var inPlace: Bool
 
         enum CodingKeys: String, CodingKey {
             case name, op, inputs, outputs, shapes, parameters, flops, sourceLayers = "source_layers", fusions
+            case inPlace = "in_place"
         }
     }
 
@@ -41,6 +43,7 @@ struct InspectReport: Encodable {
     var nodes: [NodeRow]
     var outputs: [IO]
     var totals: Totals
+    var verification: VerificationRecord?
 
     init(graph: Graph, file: String) {
         let shapes = (try? graph.inferShapes()) ?? [:]
@@ -56,7 +59,7 @@ struct InspectReport: Encodable {
         nodes = zip(graph.nodes, statistics).map { node, statistics in
             NodeRow(name: node.name, op: node.op.typeName, inputs: node.inputs, outputs: node.outputs,
                     shapes: node.outputs.map { shapes[$0] ?? [] }, parameters: statistics.parameters,
-                    flops: statistics.flops, sourceLayers: node.sourceLayers, fusions: node.fusions)
+                    flops: statistics.flops, sourceLayers: node.sourceLayers, fusions: node.fusions, inPlace: node.inPlace)
         }
         outputs = graph.outputs.map { output in
             let shape = shapes[output.tensor] ?? []
@@ -65,6 +68,7 @@ struct InspectReport: Encodable {
         }
         totals = Totals(nodes: graph.nodes.count, parameters: statistics.reduce(0) { $0 + $1.parameters },
                         flops: statistics.reduce(0) { $0 + $1.flops })
+        verification = graph.verification
     }
 
     func json() throws -> String {
@@ -92,7 +96,8 @@ struct InspectReport: Encodable {
         for (index, node) in nodes.enumerated() {
             table.add([String(index), node.name, node.op, node.shapes.map(\.shapeDescription).joined(separator: ", "),
                        String(node.parameters), String(format: "%.3f", Double(node.flops) / 1e6),
-                       node.sourceLayers.joined(separator: ","), node.fusions.joined(separator: ",")])
+                       node.sourceLayers.joined(separator: ","),
+                       (node.fusions + (node.inPlace ? ["in-place"] : [])).joined(separator: ",")])
         }
         lines.append("nodes:")
         lines.append(contentsOf: table.render().map { "  " + $0 })
@@ -101,6 +106,19 @@ struct InspectReport: Encodable {
             lines.append("  \(output.tensor)  \(output.sourceShape.shapeDescription) (\(output.layout))")
         }
         lines.append("total: \(totals.nodes) nodes, \(totals.parameters) parameters, \(formatFlops(totals.flops)) per run")
+        if let verification {
+            lines.append("verification (tolerance \(formatError(verification.tolerance)), \(verification.patches)): "
+                         + (verification.holds ? "holds" : "FAILED"))
+            if let baseline = verification.baseline {
+                lines.append("  unfused import vs golden: max rel error \(formatError(baseline.maxRelativeError))")
+            }
+            for pass in verification.passes {
+                var line = "  \(pass.pass): \(pass.outcome.rawValue), \(pass.nodesBefore) → \(pass.nodesAfter) nodes"
+                if let error = pass.versusUnfused { line += ", max rel error vs unfused \(formatError(error.maxRelativeError))" }
+                if let divergence = pass.firstDivergence { line += "; first diverging \(divergence)" }
+                lines.append(line)
+            }
+        }
         return lines.joined(separator: "\n")
     }
 }

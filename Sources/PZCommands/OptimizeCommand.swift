@@ -1,13 +1,21 @@
 import ArgumentParser
+import PZGraph
+import PZPasses
 
 struct OptimizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "optimize",
         abstract: "Apply the PZnet fusions, each verified, and write the optimized .pzir (pzconv optimize net.pzir -o net.opt.pzir).",
         discussion: """
+        Passes, in order: \(PassPipeline.standardPasses.map(\.name).joined(separator: ", ")). Before and after \
+        each pass the reference executor runs on the verification patches; a pass that moves the outputs \
+        beyond the tolerance is rolled back and reported with the first diverging layer. The record is \
+        stored in the output file (see pzconv inspect).
+
         Examples:
           pzconv optimize net.pzir -o net.opt.pzir
-          pzconv optimize net.pzir -o net.opt.pzir --passes eltwise-fusion,linear-fusion --tolerance 1e-4
+          pzconv optimize net.pzir -o net.opt.pzir --golden golden/ --tolerance 1e-4
+          pzconv optimize net.pzir -o net.opt.pzir --passes eltwise-fusion,linear-fusion
         """
     )
 
@@ -23,10 +31,26 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "Largest accepted error, relative to max(1, |reference|max).")
     var tolerance: Double = 1e-4
 
-    @Option(help: "Golden data: a directory, or input.npy:output.npy.")
+    @Option(help: "Golden data: a directory (input.npy, output.<name>.npy), or input.npy:output.npy.")
     var golden: String?
 
+    @Flag(help: "Print each rewrite and each declined candidate.")
+    var verbose = false
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
     func run() throws {
-        throw CommandError.notAvailable("optimize", until: "the verified pass pipeline")
+        guard output.hasSuffix(".pzir") else { throw CommandError("\(output): the output of optimize must be a .pzir file") }
+        let graph = try ModelFile.loadGraph(model)
+        let selected = try passes.map { try PassPipeline.passes(named: $0.split(separator: ",").map(String.init)) }
+            ?? PassPipeline.standardPasses
+        let (patches, description) = try VerificationInputs.patches(for: graph, golden: golden)
+        let optimized = try PassPipeline(passes: selected, tolerance: tolerance).run(graph, patches: patches,
+                                                                                      patchDescription: description)
+        try PZIRFile.write(optimized, to: output)
+        let report = VerificationReport(entries: [.init(model: model, nodes: graph.nodes.count, record: optimized.verification!)])
+        print(json ? try report.json() : report.table(verbose: verbose))
+        if !json { print("\(model) → \(output): \(graph.nodes.count) → \(optimized.nodes.count) nodes") }
     }
 }

@@ -1,29 +1,66 @@
 import ArgumentParser
+import PZGraph
+import PZPasses
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check every optimization pass against the unfused model and the golden outputs (pzconv verify --tolerance 1e-4).",
         discussion: """
+        Without a model, every fixture under Fixtures/ (caffe, caffe-fork, keras) is imported and run \
+        through the whole pass pipeline against its golden outputs under Golden/. With a .pzir model, its \
+        golden data is used, or seeded random patches when none is given (then the optimized graph must \
+        agree with the unfused one). Exits 0 only if every model holds.
+
         Examples:
           pzconv verify --tolerance 1e-4
           pzconv verify net.pzir --golden golden/
+          pzconv verify net.pzir --json
         """
     )
 
-    @Argument(help: "A .pzir model; without one, every fixture in Fixtures/ is verified against Golden/.")
+    @Argument(help: "A .pzir model; without one, every fixture under --fixtures is verified.")
     var model: String?
 
-    @Option(help: "Golden data: a directory, or input.npy:output.npy.")
+    @Option(help: "Golden data: a directory or input.npy:output.npy (with a model); the golden root (without one).")
     var golden: String?
+
+    @Option(help: "The fixtures root, used without a model.")
+    var fixtures = "Fixtures"
 
     @Option(help: "Largest accepted error, relative to max(1, |reference|max).")
     var tolerance: Double = 1e-4
+
+    @Option(help: "Comma-separated passes to run (default: all).")
+    var passes: String?
+
+    @Flag(help: "Also print each rewrite and each declined candidate.")
+    var verbose = false
 
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     func run() throws {
-        throw CommandError.notAvailable("verify", until: "the verified pass pipeline")
+        let selected = try passes.map { try PassPipeline.passes(named: $0.split(separator: ",").map(String.init)) }
+            ?? PassPipeline.standardPasses
+        let pipeline = PassPipeline(passes: selected, tolerance: tolerance)
+        var entries: [VerificationReport.Entry] = []
+        if let model {
+            let graph = try ModelFile.loadGraph(model)
+            let (patches, description) = try VerificationInputs.patches(for: graph, golden: golden)
+            let optimized = try pipeline.run(graph, patches: patches, patchDescription: description)
+            entries.append(.init(model: model, nodes: graph.nodes.count, record: optimized.verification!))
+        } else {
+            for fixture in try FixtureCatalog.fixtures(root: fixtures, goldenRoot: golden ?? "Golden") {
+                let graph = try fixture.load()
+                let patch = try VerificationInputs.patch(graph, goldenDirectory: fixture.goldenDirectory)
+                let optimized = try pipeline.run(graph, patches: [patch], patchDescription: "golden patches from "
+                                                 + (golden ?? "Golden") + "/")
+                entries.append(.init(model: fixture.name, nodes: graph.nodes.count, record: optimized.verification!))
+            }
+        }
+        let report = VerificationReport(entries: entries)
+        print(json ? try report.json() : report.table(verbose: verbose))
+        if !report.holds { throw ExitCode(1) }
     }
 }

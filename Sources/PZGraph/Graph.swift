@@ -13,12 +13,16 @@ public struct Graph: Equatable, Sendable {
     public var outputs: [GraphOutput]
     /// Where the graph came from (importer, source files and their hashes).
     public var source: SourceInfo?
+    /// What the verified pass pipeline did, once `optimize` has run.
+    public var verification: VerificationRecord?
 
-    public init(name: String, nodes: [Node], outputs: [GraphOutput], source: SourceInfo? = nil) {
+    public init(name: String, nodes: [Node], outputs: [GraphOutput], source: SourceInfo? = nil,
+                verification: VerificationRecord? = nil) {
         self.name = name
         self.nodes = nodes
         self.outputs = outputs
         self.source = source
+        self.verification = verification
     }
 
     /// The Input nodes, in graph order.

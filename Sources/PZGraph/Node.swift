@@ -18,9 +18,14 @@ public struct Node: Equatable, Sendable {
     public var sourceLayers: [String]
     /// Names of the fusions applied to this node (e.g. "activation"), in order.
     public var fusions: [String]
+    /// Set by in-place resolution: the node may write its output over its first
+    /// input's buffer (that input has no other reader and is not a graph input or
+    /// output). Changes no value; the fast executor's memory plan uses it.
+    public var inPlace: Bool
 
     public init(name: String, op: Op, inputs: [String], outputs: [String],
-                weights: [WeightRole: Tensor] = [:], sourceLayers: [String]? = nil, fusions: [String] = []) {
+                weights: [WeightRole: Tensor] = [:], sourceLayers: [String]? = nil, fusions: [String] = [],
+                inPlace: Bool = false) {
         self.name = name
         self.op = op
         self.inputs = inputs
@@ -28,6 +33,7 @@ public struct Node: Equatable, Sendable {
         self.weights = weights
         self.sourceLayers = sourceLayers ?? [name]
         self.fusions = fusions
+        self.inPlace = inPlace
     }
 
     /// "'conv1' (Convolution)", the way messages name a node.

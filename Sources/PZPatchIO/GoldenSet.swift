@@ -78,28 +78,19 @@ public struct GoldenSet {
     }
 }
 
-/// How far an output is from its reference: the largest absolute difference and
-/// the reference's largest magnitude.
+/// How far an output is from its reference (see `ErrorFigures`).
 public struct Discrepancy: Sendable, Equatable {
-    public var maxAbsoluteError: Double
-    public var referenceMagnitude: Double
+    public let figures: ErrorFigures
 
     public init(_ actual: [Float], _ reference: [Float]) {
-        precondition(actual.count == reference.count)
-        var error = 0.0
-        var magnitude = 0.0
-        for (a, r) in zip(actual, reference) {
-            let difference = abs(Double(a) - Double(r))
-            error = difference.isNaN ? .infinity : max(error, difference)
-            magnitude = max(magnitude, abs(Double(r)))
-        }
-        maxAbsoluteError = error
-        referenceMagnitude = magnitude
+        figures = ErrorFigures(actual: actual, reference: reference)
     }
 
+    public var maxAbsoluteError: Double { figures.maxAbsoluteError }
+
     /// The error relative to `max(1, |reference|max)`: the scale pzconv's tolerances use.
-    public var relativeError: Double { maxAbsoluteError / max(1, referenceMagnitude) }
+    public var relativeError: Double { figures.maxRelativeError }
 
     /// Whether the error is within `tolerance × max(1, |reference|max)` (inclusive).
-    public func isWithin(_ tolerance: Double) -> Bool { relativeError <= tolerance }
+    public func isWithin(_ tolerance: Double) -> Bool { figures.isWithin(tolerance) }
 }

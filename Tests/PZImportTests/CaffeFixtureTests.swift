@@ -24,7 +24,7 @@ import Testing
     }()
 
     @Test func fixturesArePresent() {
-        #expect(Self.cases.count == 7 + 8 + 4 + 5)
+        #expect(Self.cases.count == 7 + 8 + 5 + 6)
     }
 
     @Test(arguments: cases)

@@ -16,7 +16,7 @@ func expectMatchesGolden(_ graph: Graph, goldenDirectory: String, tolerance: Dou
         guard let expected = try golden.expectedOutput(output, shape: actual.shape) else { continue }
         let discrepancy = Discrepancy(actual.values, expected.values)
         #expect(discrepancy.isWithin(tolerance),
-                "\(output.tensor): max abs error \(discrepancy.maxAbsoluteError) vs |ref| \(discrepancy.referenceMagnitude)",
+                "\(output.tensor): max abs error \(discrepancy.maxAbsoluteError), relative \(discrepancy.relativeError)",
                 sourceLocation: sourceLocation)
         compared += 1
     }

@@ -9,6 +9,7 @@ struct GraphDocument: Codable {
     var source: SourceInfo?
     var outputs: [OutputDocument]
     var nodes: [NodeDocument]
+    var verification: VerificationRecord?
 }
 
 struct OutputDocument: Codable {
@@ -35,13 +36,14 @@ struct NodeDocument: Codable {
     var weights: [String: WeightEntry]
     var sourceLayers: [String]
     var fusions: [String]
+    var inPlace: Bool
 
     enum CodingKeys: String, CodingKey {
-        case name, op, params, inputs, outputs, weights, sourceLayers = "source_layers", fusions
+        case name, op, params, inputs, outputs, weights, sourceLayers = "source_layers", fusions, inPlace = "in_place"
     }
 
     init(name: String, op: Op, inputs: [String], outputs: [String], weights: [String: WeightEntry],
-         sourceLayers: [String], fusions: [String]) {
+         sourceLayers: [String], fusions: [String], inPlace: Bool) {
         self.name = name
         self.op = op
         self.inputs = inputs
@@ -49,6 +51,7 @@ struct NodeDocument: Codable {
         self.weights = weights
         self.sourceLayers = sourceLayers
         self.fusions = fusions
+        self.inPlace = inPlace
     }
 
     init(from decoder: Decoder) throws {
@@ -59,6 +62,7 @@ struct NodeDocument: Codable {
         weights = try container.decodeIfPresent([String: WeightEntry].self, forKey: .weights) ?? [:]
         sourceLayers = try container.decodeIfPresent([String].self, forKey: .sourceLayers) ?? [name]
         fusions = try container.decodeIfPresent([String].self, forKey: .fusions) ?? []
+        inPlace = try container.decodeIfPresent(Bool.self, forKey: .inPlace) ?? false
         let typeName = try container.decode(String.self, forKey: .op)
         op = try OpCoding.decode(typeName: typeName, from: container, paramsKey: .params, node: name)
     }
@@ -73,6 +77,7 @@ struct NodeDocument: Codable {
         if !weights.isEmpty { try container.encode(weights, forKey: .weights) }
         try container.encode(sourceLayers, forKey: .sourceLayers)
         if !fusions.isEmpty { try container.encode(fusions, forKey: .fusions) }
+        if inPlace { try container.encode(inPlace, forKey: .inPlace) }
     }
 }
 

@@ -45,12 +45,13 @@ public enum PZIRFile {
                 data.pad(toMultipleOf: alignment)
             }
             nodeDocuments.append(NodeDocument(name: node.name, op: node.op, inputs: node.inputs, outputs: node.outputs,
-                                              weights: entries, sourceLayers: node.sourceLayers, fusions: node.fusions))
+                                              weights: entries, sourceLayers: node.sourceLayers, fusions: node.fusions,
+                                              inPlace: node.inPlace))
         }
         let document = GraphDocument(format: "pzir", version: Int(formatVersion), producer: PZConvVersion.producer,
                                      name: graph.name, source: graph.source,
                                      outputs: graph.outputs.map { OutputDocument(tensor: $0.tensor, layout: $0.sourceLayout) },
-                                     nodes: nodeDocuments)
+                                     nodes: nodeDocuments, verification: graph.verification)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = Array(try encoder.encode(document))
@@ -113,11 +114,11 @@ public enum PZIRFile {
             }
             nodes.append(Node(name: nodeDocument.name, op: nodeDocument.op, inputs: nodeDocument.inputs,
                               outputs: nodeDocument.outputs, weights: weights, sourceLayers: nodeDocument.sourceLayers,
-                              fusions: nodeDocument.fusions))
+                              fusions: nodeDocument.fusions, inPlace: nodeDocument.inPlace))
         }
         let graph = Graph(name: document.name, nodes: nodes,
                           outputs: document.outputs.map { GraphOutput(tensor: $0.tensor, sourceLayout: $0.layout) },
-                          source: document.source)
+                          source: document.source, verification: document.verification)
         do {
             try graph.validate()
         } catch let error as GraphError {

@@ -1,0 +1,51 @@
+import Foundation
+import PZGraph
+import PZImport
+
+/// The fixtures of a checkout: `Fixtures/<group>/<name>/` holding a Caffe net
+/// (`net.prototxt` with `net.caffemodel` or `net.caffemodel.h5`) or a Keras model
+/// (`model.h5`, or `model.json` with `weights.h5`), and their golden data in
+/// `Golden/<group>/<name>/`.
+struct FixtureCatalog {
+    struct Fixture {
+        /// "caffe/residual_block3d".
+        var name: String
+        var goldenDirectory: String
+        var load: () throws -> Graph
+    }
+
+    static func fixtures(root: String, goldenRoot: String) throws -> [Fixture] {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandError("\(root): no fixtures directory here (run from the pzconv checkout, or give --fixtures DIR)")
+        }
+        var found: [Fixture] = []
+        for group in try manager.contentsOfDirectory(atPath: root).sorted() {
+            let groupPath = "\(root)/\(group)"
+            guard manager.fileExists(atPath: groupPath, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            for name in try manager.contentsOfDirectory(atPath: groupPath).sorted() {
+                let directory = "\(groupPath)/\(name)"
+                guard let load = loader(directory) else { continue }
+                found.append(Fixture(name: "\(group)/\(name)", goldenDirectory: "\(goldenRoot)/\(group)/\(name)", load: load))
+            }
+        }
+        guard !found.isEmpty else { throw CommandError("\(root): no fixtures found") }
+        return found
+    }
+
+    private static func loader(_ directory: String) -> (() throws -> Graph)? {
+        let exists = { (name: String) in FileManager.default.fileExists(atPath: "\(directory)/\(name)") }
+        if exists("net.prototxt") {
+            let weights = exists("net.caffemodel") ? "net.caffemodel" : "net.caffemodel.h5"
+            return { try CaffeImporter.importModel(prototxt: "\(directory)/net.prototxt", weights: "\(directory)/\(weights)") }
+        }
+        if exists("model.json") {
+            return { try KerasImporter.importModel(json: "\(directory)/model.json", weights: "\(directory)/weights.h5") }
+        }
+        if exists("model.h5") {
+            return { try KerasImporter.importModel(h5: "\(directory)/model.h5") }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,69 @@
+import PZGraph
+import PZPasses
+import PZTestSupport
+import Testing
+
+@Suite struct ActivationFusionTests {
+    @Test(arguments: [Activation.relu(negativeSlope: 0.1), .elu(alpha: 0.7), .sigmoid, .tanh])
+    func fusesEachActivation(_ activation: Activation) throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 2, 2, 5, 5])
+        let conv = b.convolution("conv", x, inputChannels: 2, same(3))
+        b.output(b.add("act", .activation(activation), inputs: [conv]))
+        let result = try applyAndCompare(ActivationFusion(), to: b.graph)
+        #expect(result.graph.nodes.count == 2)
+        #expect(result.graph.nodes[1].op.convolutionParameters?.epilogue.activation == activation)
+        #expect(result.graph.nodes[1].outputs == ["act"])
+    }
+
+    @Test func declinesWhenTheConvolutionOutputIsShared() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 2, 2, 5, 5])
+        let conv = b.convolution("conv", x, inputChannels: 2, same(3))
+        b.output(b.add("act", .activation(.tanh), inputs: [conv]))
+        b.output(b.add("other", .activation(.sigmoid), inputs: [conv]))
+        let result = try ActivationFusion().apply(to: b.graph)
+        #expect(!result.changed)
+        #expect(result.declined.first == "'act' (TanH): the output of 'conv' is also read by 'other'")
+    }
+}
+
+@Suite struct PaddingTransformationTests {
+    @Test func producerWritesThePaddingItsReadersNeed() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 2, 3, 5, 5])
+        let c1 = b.convolution("c1", x, inputChannels: 2, same(3, kernel: [3, 3, 3]))
+        b.output(b.convolution("c2", c1, inputChannels: 3, same(2, kernel: [3, 3, 3])))
+        b.output(b.convolution("c3", c1, inputChannels: 3, same(2, kernel: [3, 3, 3])))
+        let result = try applyAndCompare(PaddingTransformation(), to: b.graph)
+        let producer = try #require(result.graph.nodes.first { $0.name == "c1" }?.op.convolutionParameters)
+        #expect(producer.epilogue.outputPadBegin == [1, 1, 1] && producer.epilogue.outputPadEnd == [1, 1, 1])
+        for reader in ["c2", "c3"] {
+            let parameters = try #require(result.graph.nodes.first { $0.name == reader }?.op.convolutionParameters)
+            #expect(parameters.padBegin == [0, 0, 0] && parameters.padEnd == [0, 0, 0])
+        }
+        #expect(try result.graph.inferShapes()["c1"] == [1, 3, 5, 7, 7])
+    }
+
+    @Test func absorbsAZeroPadNode() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 2, 2, 4, 4])
+        let c1 = b.convolution("c1", x, inputChannels: 2, ConvolutionParameters(outputChannels: 2, kernel: [1, 1, 1]))
+        let pad = b.add("zp", .pad(PadParameters(begin: [0, 1, 2], end: [1, 0, 1])), inputs: [c1])
+        b.output(b.convolution("c2", pad, inputChannels: 2, ConvolutionParameters(outputChannels: 2, kernel: [1, 3, 3])))
+        let result = try applyAndCompare(PaddingTransformation(), to: b.graph)
+        #expect(count(result.graph, "Pad") == 0)
+        #expect(result.graph.nodes[1].sourceLayers == ["c1", "zp"])
+    }
+
+    @Test func declinesDifferentPadding() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 2, 3, 5, 5])
+        let c1 = b.convolution("c1", x, inputChannels: 2, same(3, kernel: [3, 3, 3]))
+        b.output(b.convolution("c2", c1, inputChannels: 3, same(2, kernel: [3, 3, 3])))
+        b.output(b.convolution("c3", c1, inputChannels: 3, same(2, kernel: [1, 3, 3])))
+        let result = try PaddingTransformation().apply(to: b.graph)
+        #expect(!result.changed)
+        #expect(result.declined == ["'c1' (Convolution): its readers need different padding"])
+    }
+}
