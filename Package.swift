@@ -3,10 +3,12 @@ import PackageDescription
 
 // The fast executor's kernels are compiled for a target CPU: `native` by default,
 // overridable with PZCONV_TARGET_CPU (e.g. `x86-64-v3`, `znver4`, `skylake-avx512`)
-// when the binary must run on other machines than the one that built it.
+// when the binary must run on other machines than the one that built it. Debug
+// builds optimize the kernels too: the tests then check the code that ships, and
+// unoptimized generic SIMD code would be a hundred times slower.
 let targetCPU = Context.environment["PZCONV_TARGET_CPU"] ?? "native"
 let kernelSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU], .when(configuration: .release)),
+    .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU]),
 ]
 
 let package = Package(
@@ -35,10 +37,12 @@ let package = Package(
         .target(name: "PZReference", dependencies: ["PZGraph"]),
         .target(name: "PZPatchIO", dependencies: ["PZGraph", "PZHDF5"]),
         .target(name: "PZPasses", dependencies: ["PZGraph", "PZReference"]),
+        .target(name: "PZRuntime", dependencies: ["PZGraph", "PZReference"], swiftSettings: kernelSettings),
+        .target(name: "PZPack", dependencies: ["PZGraph", "PZRuntime"]),
 
         // MARK: Command line
         .target(name: "PZCommands", dependencies: [
-            "PZGraph", "PZImport", "PZReference", "PZPatchIO", "PZPasses",
+            "PZGraph", "PZImport", "PZReference", "PZPatchIO", "PZPasses", "PZPack", "PZRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pzconv", dependencies: ["PZCommands"]),
@@ -53,6 +57,8 @@ let package = Package(
                                                          "PZTestSupport"]),
         .testTarget(name: "PZReferenceTests", dependencies: ["PZReference", "PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZPatchIOTests", dependencies: ["PZPatchIO", "PZHDF5", "PZTestSupport"], exclude: ["Data"]),
+        .testTarget(name: "PZRuntimeTests", dependencies: ["PZRuntime", "PZPack", "PZGraph", "PZReference", "PZTestSupport"]),
+        .testTarget(name: "PZPackTests", dependencies: ["PZPack", "PZRuntime", "PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZCommandsTests", dependencies: ["pzconv", "PZGraph", "PZPatchIO", "PZTestSupport"]),
     ]
 )

@@ -17,7 +17,8 @@ public struct LinearFusion: GraphPass {
         var result = PassResult(graph: graph)
         result.visitNodes { index, graph in
             let node = graph.nodes[index]
-            guard let (multiplier, addend) = linearTransform(of: node) else { return .skip }
+            guard let transform = LinearTransform(node) else { return .skip }
+            let (multiplier, addend) = (transform.multiplier, transform.addend)
             switch FusionSite.find(for: node, in: graph) {
             case .failure(let declined):
                 return .declined(declined.reason)
@@ -31,24 +32,6 @@ public struct LinearFusion: GraphPass {
             }
         }
         return result
-    }
-
-    /// M and A of a BatchNorm (`M = γ/√(σ² + ε)`, `A = β − μ·M`) or a Scale.
-    private func linearTransform(of node: Node) -> ([Double], [Double])? {
-        func values(_ role: WeightRole) -> [Double]? { node.weights[role]?.values.map(Double.init) }
-        switch node.op {
-        case .batchNorm(let parameters):
-            let mean = values(.mean)!, variance = values(.variance)!
-            let gamma = values(.scale) ?? Array(repeating: 1, count: mean.count)
-            let beta = values(.bias) ?? Array(repeating: 0, count: mean.count)
-            let multiplier = mean.indices.map { gamma[$0] / (variance[$0] + Double(parameters.epsilon)).squareRoot() }
-            return (multiplier, mean.indices.map { beta[$0] - mean[$0] * multiplier[$0] })
-        case .scale:
-            let count = (node.weights[.scale] ?? node.weights[.bias]!).elementCount
-            return (values(.scale) ?? Array(repeating: 1, count: count), values(.bias) ?? Array(repeating: 0, count: count))
-        default:
-            return nil
-        }
     }
 
     /// The producer's weights with the transform folded in.

@@ -37,8 +37,18 @@ public struct PassPipeline {
     /// stored in the returned graph).
     public func run(_ graph: Graph, patches: [VerificationPatch], patchDescription: String) throws -> Graph {
         guard !patches.isEmpty else { throw PassError("verification needs at least one patch") }
-        let unfused = try patches.map { try ReferenceExecutor(graph: graph).run(inputs: $0.inputs, keepingAllTensors: true) }
-        let baseline = goldenError(of: graph, results: unfused, patches: patches)
+        // The unfused run is needed for the golden baseline and once a pass
+        // rewrites something; a graph no pass changes (one already optimized)
+        // without golden outputs costs no reference run at all.
+        var unfusedResults: [[String: Tensor]]?
+        func unfused() throws -> [[String: Tensor]] {
+            if let unfusedResults { return unfusedResults }
+            let results = try patches.map { try ReferenceExecutor(graph: graph).run(inputs: $0.inputs, keepingAllTensors: true) }
+            unfusedResults = results
+            return results
+        }
+        let hasGolden = patches.contains { !$0.expected.isEmpty }
+        let baseline = hasGolden ? goldenError(of: graph, results: try unfused(), patches: patches) : nil
         var current = graph
         current.verification = nil
         var records: [PassRecord] = []
@@ -52,7 +62,7 @@ public struct PassPipeline {
             }
             let candidate = try ReferenceExecutor(graph: result.graph)
             let results = try patches.map { try candidate.run(inputs: $0.inputs, keepingAllTensors: true) }
-            let versusUnfused = outputError(of: result.graph, results: results, reference: unfused)
+            let versusUnfused = outputError(of: result.graph, results: results, reference: try unfused())
             let versusGolden = goldenError(of: result.graph, results: results, patches: patches)
             var record = PassRecord(pass: pass.name, outcome: .applied, nodesBefore: before,
                                     nodesAfter: result.graph.nodes.count, notes: result.rewrites + result.declined,
@@ -62,7 +72,7 @@ public struct PassPipeline {
             } else {
                 record.outcome = .rolledBack
                 record.nodesAfter = before
-                record.firstDivergence = firstDivergence(in: result.graph, results: results, reference: unfused)
+                record.firstDivergence = firstDivergence(in: result.graph, results: results, reference: try unfused())
             }
             records.append(record)
         }

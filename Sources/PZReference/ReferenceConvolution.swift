@@ -21,31 +21,47 @@ extension ReferenceOps {
         }
         let y = Shape5([x.n, outputChannels] + spatial)
         let (kd, kh, kw) = (p.kernel[0], p.kernel[1], p.kernel[2])
+        // Per axis and kernel tap: the output positions whose input position lies
+        // inside the input (the others read zero padding and add nothing).
+        func validOutputs(axis: Int, tap: Int) -> Range<Int> {
+            let offset = tap * p.dilation[axis] - p.padBegin[axis]
+            let first = ceilDivide(-offset, p.stride[axis])
+            let end = ceilDivide(x.spatial[axis] - offset, p.stride[axis])
+            return max(0, first)..<max(max(0, first), min(spatial[axis], end))
+        }
+        let reachedD = (0..<kd).map { validOutputs(axis: 0, tap: $0) }
+        let reachedH = (0..<kh).map { validOutputs(axis: 1, tap: $0) }
+        let reachedW = (0..<kw).map { validOutputs(axis: 2, tap: $0) }
         var sums = [Double](repeating: 0, count: y.count)
-        for n in 0..<y.n {
-            for f in 0..<outputChannels {
-                let firstChannel = (f / outputsPerGroup) * inputsPerGroup
-                for od in 0..<y.d {
-                    for oh in 0..<y.h {
-                        for ow in 0..<y.w {
-                            var sum = Double(bias?[f] ?? 0)
-                            for cc in 0..<inputsPerGroup {
-                                for i in 0..<kd {
-                                    let id = od * p.stride[0] - p.padBegin[0] + i * p.dilation[0]
-                                    if id < 0 || id >= x.d { continue }
-                                    for j in 0..<kh {
-                                        let ih = oh * p.stride[1] - p.padBegin[1] + j * p.dilation[1]
-                                        if ih < 0 || ih >= x.h { continue }
-                                        for k in 0..<kw {
-                                            let iw = ow * p.stride[2] - p.padBegin[2] + k * p.dilation[2]
-                                            if iw < 0 || iw >= x.w { continue }
-                                            let weight = kernel[(((f * inputsPerGroup + cc) * kd + i) * kh + j) * kw + k]
-                                            sum += Double(weight) * Double(input.values[x.offset(n, firstChannel + cc, id, ih, iw)])
+        input.values.withUnsafeBufferPointer { values in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for n in 0..<y.n {
+                    for f in 0..<outputChannels {
+                        let firstChannel = (f / outputsPerGroup) * inputsPerGroup
+                        let start = y.offset(n, f, 0, 0, 0)
+                        for index in start..<(start + y.planeSize) { sums[index] = Double(bias?[f] ?? 0) }
+                        // Tap by tap, every output position that tap reaches: the same
+                        // sum as per output position, accumulated in another order.
+                        for cc in 0..<inputsPerGroup {
+                            for i in 0..<kd {
+                                for j in 0..<kh {
+                                    for k in 0..<kw {
+                                        let weight = Double(kernel[(((f * inputsPerGroup + cc) * kd + i) * kh + j) * kw + k])
+                                        for od in reachedD[i] {
+                                            let id = od * p.stride[0] - p.padBegin[0] + i * p.dilation[0]
+                                            for oh in reachedH[j] {
+                                                let ih = oh * p.stride[1] - p.padBegin[1] + j * p.dilation[1]
+                                                let row = x.offset(n, firstChannel + cc, id, ih, 0)
+                                                let target = y.offset(n, f, od, oh, 0)
+                                                for ow in reachedW[k] {
+                                                    let iw = ow * p.stride[2] - p.padBegin[2] + k * p.dilation[2]
+                                                    sums[target + ow] += weight * Double(values[row + iw])
+                                                }
+                                            }
                                         }
                                     }
                                 }
                             }
-                            sums[y.offset(n, f, od, oh, ow)] = sum
                         }
                     }
                 }

@@ -36,8 +36,7 @@ public struct ReferenceExecutor {
     }
 
     private func evaluate(_ node: Node, _ arguments: [Tensor], inputs: [String: Tensor]) throws -> [Tensor] {
-        switch node.op {
-        case .input(let parameters):
+        if case .input(let parameters) = node.op {
             let name = node.outputs[0]
             guard let tensor = inputs[name] else { throw ReferenceError("no value given for input '\(name)'") }
             guard tensor.shape == parameters.shape else {
@@ -45,13 +44,24 @@ public struct ReferenceExecutor {
                                      + "the model expects \(parameters.shape.shapeDescription)")
             }
             return [tensor]
+        }
+        return ReferenceExecutor.evaluate(node, arguments, outputShapes: node.outputs.map { shapes[$0]! })
+    }
+
+    /// Evaluates one (non-Input) node on its input tensors; `outputShapes` are its
+    /// outputs' inferred shapes. The fast executor uses this for ops it has no
+    /// kernel for, and tests use it as every kernel's scalar twin.
+    public static func evaluate(_ node: Node, _ arguments: [Tensor], outputShapes: [[Int]]) -> [Tensor] {
+        switch node.op {
+        case .input:
+            return [arguments[0]]
         case .convolution(let parameters):
             return [ReferenceOps.convolution(arguments[0], weights: node.weights, parameters: parameters,
                                              base: arguments.count > 1 ? arguments[1] : nil)]
         case .deconvolution(let parameters):
             return [ReferenceOps.deconvolution(arguments[0], weights: node.weights, parameters: parameters,
                                                base: arguments.count > 1 ? arguments[1] : nil,
-                                               outputShape: shapes[node.outputs[0]]!)]
+                                               outputShape: outputShapes[0])]
         case .batchNorm(let parameters):
             return [ReferenceOps.batchNorm(arguments[0], weights: node.weights, epsilon: parameters.epsilon)]
         case .scale:
@@ -65,13 +75,13 @@ public struct ReferenceExecutor {
         case .concat(let parameters):
             return [ReferenceOps.concat(arguments, axis: parameters.axis)]
         case .crop(let parameters):
-            return [ReferenceOps.crop(arguments[0], offsets: parameters.offsets, outputShape: shapes[node.outputs[0]]!)]
+            return [ReferenceOps.crop(arguments[0], offsets: parameters.offsets, outputShape: outputShapes[0])]
         case .mergeCrop(let parameters):
             return [ReferenceOps.mergeCrop(arguments[0], arguments[1], operation: parameters.operation)]
         case .pad(let parameters):
             return [ReferenceOps.pad(arguments[0], parameters)]
         case .pooling(let parameters):
-            return [ReferenceOps.pooling(arguments[0], parameters, outputShape: shapes[node.outputs[0]]!)]
+            return [ReferenceOps.pooling(arguments[0], parameters, outputShape: outputShapes[0])]
         case .upsample(let parameters):
             return [ReferenceOps.upsample(arguments[0], factors: parameters.factors)]
         case .dropout:

@@ -1,49 +1,77 @@
 /// The JSON part of a `.pzir` file (see `PZIRFile` and docs/pzir-format.md).
 /// Keys are snake_case. Weight values live in the binary data section; the
 /// document records where.
-struct GraphDocument: Codable {
-    var format: String
-    var version: Int
-    var producer: String
-    var name: String
-    var source: SourceInfo?
-    var outputs: [OutputDocument]
-    var nodes: [NodeDocument]
-    var verification: VerificationRecord?
+public struct GraphDocument: Codable, Sendable {
+    public var format: String
+    public var version: Int
+    public var producer: String
+    public var name: String
+    public var source: SourceInfo?
+    public var outputs: [OutputDocument]
+    public var nodes: [NodeDocument]
+    public var verification: VerificationRecord?
+
+    public init(format: String, version: Int, producer: String, name: String, source: SourceInfo?,
+                outputs: [OutputDocument], nodes: [NodeDocument], verification: VerificationRecord?) {
+        self.format = format
+        self.version = version
+        self.producer = producer
+        self.name = name
+        self.source = source
+        self.outputs = outputs
+        self.nodes = nodes
+        self.verification = verification
+    }
 }
 
-struct OutputDocument: Codable {
-    var tensor: String
-    var layout: DataLayout
+public struct OutputDocument: Codable, Sendable {
+    public var tensor: String
+    public var layout: DataLayout
+
+    public init(tensor: String, layout: DataLayout) {
+        self.tensor = tensor
+        self.layout = layout
+    }
 }
 
 /// Where one weight tensor's float32 little-endian values lie in the file.
-struct WeightEntry: Codable {
-    var shape: [Int]
+public struct WeightEntry: Codable, Sendable {
+    /// The weight's IR shape (for packed weights, before packing).
+    public var shape: [Int]
     /// Absolute byte offset in the file, a multiple of 64.
-    var offset: Int
-    /// Byte length: 4 × element count.
-    var bytes: Int
+    public var offset: Int
+    /// Byte length.
+    public var bytes: Int
     /// CRC-32 (zlib) of those bytes.
-    var crc32: UInt32
+    public var crc32: UInt32
+    /// `.pz` only: how the values are laid out (absent in `.pzir`: the IR shape, C order).
+    public var packing: String?
+
+    public init(shape: [Int], offset: Int, bytes: Int, crc32: UInt32, packing: String? = nil) {
+        self.shape = shape
+        self.offset = offset
+        self.bytes = bytes
+        self.crc32 = crc32
+        self.packing = packing
+    }
 }
 
-struct NodeDocument: Codable {
-    var name: String
-    var op: Op
-    var inputs: [String]
-    var outputs: [String]
-    var weights: [String: WeightEntry]
-    var sourceLayers: [String]
-    var fusions: [String]
-    var inPlace: Bool
+public struct NodeDocument: Codable, Sendable {
+    public var name: String
+    public var op: Op
+    public var inputs: [String]
+    public var outputs: [String]
+    public var weights: [String: WeightEntry]
+    public var sourceLayers: [String]
+    public var fusions: [String]
+    public var inPlace: Bool
 
     enum CodingKeys: String, CodingKey {
         case name, op, params, inputs, outputs, weights, sourceLayers = "source_layers", fusions, inPlace = "in_place"
     }
 
-    init(name: String, op: Op, inputs: [String], outputs: [String], weights: [String: WeightEntry],
-         sourceLayers: [String], fusions: [String], inPlace: Bool) {
+    public init(name: String, op: Op, inputs: [String], outputs: [String], weights: [String: WeightEntry],
+                sourceLayers: [String], fusions: [String], inPlace: Bool) {
         self.name = name
         self.op = op
         self.inputs = inputs
@@ -54,7 +82,7 @@ struct NodeDocument: Codable {
         self.inPlace = inPlace
     }
 
-    init(from decoder: Decoder) throws {
+    public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         inputs = try container.decode([String].self, forKey: .inputs)
@@ -67,7 +95,7 @@ struct NodeDocument: Codable {
         op = try OpCoding.decode(typeName: typeName, from: container, paramsKey: .params, node: name)
     }
 
-    func encode(to encoder: Encoder) throws {
+    public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
         try container.encode(op.typeName, forKey: .op)

@@ -4,20 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// A file that could not be read or written; the message names the file.
-public struct FileError: Error, CustomStringConvertible, Equatable {
-    public let path: String
-    public let message: String
-
-    public init(path: String, _ message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
-
+extension FileError {
     static func system(_ path: String, _ action: String) -> FileError {
-        FileError(path: path, "\(action): \(String(cString: strerror(errno)))")
+        FileError(path, "\(action): \(String(cString: strerror(errno)))")
     }
 }
 
@@ -85,7 +74,7 @@ public func readFileBytes(_ path: String) throws -> [UInt8] {
     defer { close(descriptor) }
     var status = stat()
     guard fstat(descriptor, &status) == 0 else { throw FileError.system(path, "cannot stat") }
-    guard (status.st_mode & S_IFMT) == S_IFREG else { throw FileError(path: path, "not a regular file") }
+    guard (status.st_mode & S_IFMT) == S_IFREG else { throw FileError(path, "not a regular file") }
     var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
     var filled = 0
     try bytes.withUnsafeMutableBytes { buffer in

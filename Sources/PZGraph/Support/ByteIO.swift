@@ -53,6 +53,18 @@ public struct ByteReader {
         return T(littleEndian: value)
     }
 
+    /// `count` float32 values at `offset` of raw bytes the caller has bounds-checked.
+    public static func floats(_ bytes: UnsafeRawBufferPointer, at offset: Int, count: Int) -> [Float] {
+        var values = [Float](repeating: 0, count: count)
+        values.withUnsafeMutableBytes { destination in
+            destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count * 4)]))
+        }
+        #if _endian(big)
+        for index in values.indices { values[index] = Float(bitPattern: values[index].bitPattern.byteSwapped) }
+        #endif
+        return values
+    }
+
     /// `count` float32 values starting at `offset`, or nil when out of bounds.
     public func floats(at offset: Int, count: Int) -> [Float]? {
         guard offset >= 0, count >= 0, count <= (bytes.count - offset) / 4 else { return nil }

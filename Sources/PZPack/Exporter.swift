@@ -1,0 +1,74 @@
+import PZGraph
+import PZRuntime
+
+/// Packs and plans an (optimized) graph into a `.pz` file for the fast executor.
+public enum Exporter {
+    /// The plan for `graph` at `lanes` = S (8 or 16).
+    public static func plan(_ graph: Graph, lanes: Int) throws -> ExecutionPlan {
+        let shapes = try graph.validate()
+        var steps: [PlannedStep] = []
+        for node in graph.nodes {
+            if case .input = node.op { continue }
+            steps.append(KernelSelection.step(for: node, shapes: shapes, lanes: lanes))
+        }
+        let byNode = Dictionary(uniqueKeysWithValues: steps.map { ($0.node, $0) })
+        let (buffers, placements) = BufferAssignment.assign(graph, shapes: shapes, steps: byNode, lanes: lanes)
+        return ExecutionPlan(lanes: lanes, buffers: buffers, placements: placements, steps: steps)
+    }
+
+    /// The bytes of the `.pz` file. `sourceModelSHA256` identifies the `.pzir`.
+    public static func encode(_ graph: Graph, plan: ExecutionPlan, sourceModelSHA256: String) throws -> [UInt8] {
+        let shapes = try graph.validate()
+        let stepsByNode = Dictionary(uniqueKeysWithValues: plan.steps.map { ($0.node, $0) })
+        var blobs: [[Float]] = []
+        var packings: [(node: Int, role: WeightRole, packing: Packing)] = []
+        for (index, node) in graph.nodes.enumerated() {
+            for role in node.weights.keys.sorted() {
+                let (values, packing) = pack(node, role: role, step: stepsByNode[node.name], shapes: shapes, lanes: plan.lanes)
+                blobs.append(values)
+                packings.append((index, role, packing))
+            }
+        }
+        return try SectionedFile.encode(magic: PackedModelFile.magic, version: PackedModelFile.formatVersion, blobs: blobs) { locations in
+            var entries = [[String: WeightEntry]](repeating: [:], count: graph.nodes.count)
+            for (location, placed) in zip(locations, packings) {
+                let tensor = graph.nodes[placed.node].weights[placed.role]!
+                entries[placed.node][placed.role.rawValue] = WeightEntry(shape: tensor.shape, offset: location.offset,
+                                                                         bytes: location.bytes, crc32: location.crc32,
+                                                                         packing: placed.packing.rawValue)
+            }
+            let nodes = graph.nodes.enumerated().map { index, node in
+                NodeDocument(name: node.name, op: node.op, inputs: node.inputs, outputs: node.outputs, weights: entries[index],
+                             sourceLayers: node.sourceLayers, fusions: node.fusions, inPlace: node.inPlace)
+            }
+            let document = GraphDocument(format: "pzir", version: Int(PZIRFile.formatVersion), producer: PZConvVersion.producer,
+                                         name: graph.name, source: graph.source,
+                                         outputs: graph.outputs.map { OutputDocument(tensor: $0.tensor, layout: $0.sourceLayout) },
+                                         nodes: nodes, verification: graph.verification)
+            return try PZIRFile.encodeJSON(PackedModelDocument(sourceModelSHA256: sourceModelSHA256, graph: document, plan: plan))
+        }
+    }
+
+    /// A weight in the layout its node's kernel reads.
+    private static func pack(_ node: Node, role: WeightRole, step: PlannedStep?, shapes: [String: [Int]],
+                             lanes: Int) -> ([Float], Packing) {
+        let tensor = node.weights[role]!
+        guard let step, step.kernel == .convolution || step.kernel == .deconvolution else { return (tensor.values, .plain) }
+        guard role == .weight else { return (WeightPacking.padChannels(tensor.values, lanes: lanes), .channels) }
+        let parameters = node.op.convolutionParameters!
+        let inputChannels = shapes[node.inputs[0]]![1]
+        let isDeconvolution = step.kernel == .deconvolution
+        let outputBlocks = (parameters.outputChannels + lanes - 1) / lanes
+        let blocksPerGroup = outputBlocks / (isDeconvolution ? 1 : parameters.groups)
+        let inputBlocks = isDeconvolution ? (inputChannels + lanes - 1) / lanes
+            : ((inputChannels / parameters.groups) + lanes - 1) / lanes
+        let outputsPerGroup = parameters.outputChannels / (isDeconvolution ? 1 : parameters.groups)
+        var packed: [Float] = []
+        for chunk in step.chunks ?? [] {
+            packed += WeightPacking.packKernel(tensor, deconvolution: isDeconvolution, chunk: chunk, lanes: lanes,
+                                               inputBlocks: inputBlocks, groupOfChunk: chunk.firstBlock / blocksPerGroup,
+                                               outputsPerGroup: outputsPerGroup)
+        }
+        return (packed, .kernelChunks)
+    }
+}

@@ -1,0 +1,125 @@
+import PZGraph
+
+/// The epilogue of a convolution tile (the PZnet sub-image primitive's final
+/// store): bias, additive base (times base_scale), activation, then the store
+/// into the output, whose zero border (output padding) the tile never touches.
+struct EpilogueStore: @unchecked Sendable {
+    /// The output tensor (physical: including its border) and the border's start.
+    let output: UnsafeMutablePointer<Float>
+    let outputShape: BlockedShape
+    let border: [Int]
+    /// Per output channel, padded to blocks × S; nil when absent.
+    let bias: UnsafePointer<Float>?
+    let baseScale: UnsafePointer<Float>?
+    /// The base tensor (result shape, no border) and its shape.
+    let base: UnsafePointer<Float>?
+    let baseShape: BlockedShape?
+    let activation: Activation?
+
+    /// Prepares the output of a (de)convolution with `parameters`' epilogue:
+    /// zeroes its border and returns the store and the result extent (D, H, W:
+    /// the output without its border).
+    static func prepare(output: UnsafeMutablePointer<Float>, outputShape: BlockedShape, parameters p: ConvolutionParameters,
+                        bias: UnsafePointer<Float>?, baseScale: UnsafePointer<Float>?, base: UnsafePointer<Float>?,
+                        threads: Int) -> (store: EpilogueStore, result: [Int]) {
+        let border = (p.epilogue.outputPadBegin, p.epilogue.outputPadEnd)
+        let result = (0..<3).map { outputShape.shape[2 + $0] - border.0[$0] - border.1[$0] }
+        zeroBorder(output, shape: outputShape, begin: border.0, end: border.1, threads: threads)
+        let baseShape = base == nil ? nil : BlockedShape([outputShape.n, outputShape.channels] + result, lanes: outputShape.lanes)
+        let store = EpilogueStore(output: output, outputShape: outputShape, border: border.0, bias: bias, baseScale: baseScale,
+                                  base: base, baseShape: baseShape, activation: p.epilogue.activation)
+        return (store, result)
+    }
+
+    /// Stores a tile of `width` positions × `blocks` output blocks at result
+    /// position (n, d, h, w0 + j·step), output blocks firstBlock…
+    @inline(__always)
+    func store<V: KernelVector>(_ tile: UnsafePointer<Float>, as _: V.Type, width: Int, blocks: Int, firstBlock: Int,
+                                n: Int, d: Int, h: Int, w0: Int, step: Int) {
+        let lanes = V.scalarCount
+        for ob in 0..<blocks {
+            let block = firstBlock + ob
+            let biasVector = bias.map { UnsafeRawPointer($0 + block * lanes).load(as: V.self) } ?? V()
+            let scaleVector = baseScale.map { UnsafeRawPointer($0 + block * lanes).load(as: V.self) } ?? V(repeating: 1)
+            for j in 0..<width {
+                let w = w0 + j * step
+                var value = UnsafeRawPointer(tile + (j * blocks + ob) * lanes).load(as: V.self) + biasVector
+                if let base, let baseShape {
+                    let baseValue = UnsafeRawPointer(base + baseShape.offset(n, block, d, h, w)).load(as: V.self)
+                    value = value.addingProduct(scaleVector, baseValue)
+                }
+                value = Self.activate(value, activation)
+                let target = output + outputShape.offset(n, block, d + border[0], h + border[1], w + border[2])
+                UnsafeMutableRawPointer(target).storeBytes(of: value, as: V.self)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func activate<V: KernelVector>(_ value: V, _ activation: Activation?) -> V {
+        switch activation {
+        case nil: return value
+        case .relu(let slope)?: return vectorReLU(value, slope: slope)
+        case .elu(let alpha)?: return vectorELU(value, alpha: alpha)
+        case .sigmoid?: return vectorSigmoid(value)
+        case .tanh?: return vectorTanh(value)
+        }
+    }
+}
+
+/// Writes zeros over the border of a tensor written with output padding
+/// (`begin`/`end` positions per spatial axis), leaving the interior alone.
+func zeroBorder(_ tensor: UnsafeMutablePointer<Float>, shape: BlockedShape, begin: [Int], end: [Int], threads: Int) {
+    guard (begin + end).contains(where: { $0 > 0 }) else { return }
+    let planes = shape.n * shape.blocks * shape.d
+    let shared = Shared(tensor)
+    parallelRanges(planes, threads: threads) { range in
+        for plane in range {
+            let d = plane % shape.d
+            let base = shared.pointer + plane * shape.planeStride
+            if d < begin[0] || d >= shape.d - end[0] {
+                base.update(repeating: 0, count: shape.planeStride)
+                continue
+            }
+            for h in 0..<shape.h {
+                let row = base + h * shape.rowStride
+                if h < begin[1] || h >= shape.h - end[1] {
+                    row.update(repeating: 0, count: shape.rowStride)
+                } else {
+                    row.update(repeating: 0, count: begin[2] * shape.lanes)
+                    (row + (shape.w - end[2]) * shape.lanes).update(repeating: 0, count: end[2] * shape.lanes)
+                }
+            }
+        }
+    }
+}
+
+/// A kernel that computes output rows (n, d, h) of a (de)convolution result and
+/// stores them through the epilogue; `run` splits the rows among threads.
+protocol EpilogueRowKernel: Sendable {
+    var parameters: ConvolutionParameters { get }
+    var inputShape: BlockedShape { get }
+    /// Physical output (with the output padding border).
+    var outputShape: BlockedShape { get }
+    var bias: UnsafePointer<Float>? { get }
+    var baseScale: UnsafePointer<Float>? { get }
+
+    /// Computes result rows `range` (of n × D × H of the result extent).
+    func rows<V: KernelVector>(_ range: Range<Int>, result: [Int], input: UnsafePointer<Float>, store: EpilogueStore,
+                               as vector: V.Type)
+}
+
+extension EpilogueRowKernel {
+    func run(input: UnsafePointer<Float>, base: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int) {
+        let (store, result) = EpilogueStore.prepare(output: output, outputShape: outputShape, parameters: parameters, bias: bias,
+                                                    baseScale: baseScale, base: base, threads: threads)
+        let sharedInput = Shared(UnsafeMutablePointer(mutating: input))
+        parallelRanges(inputShape.n * result[0] * result[1], threads: threads) { range in
+            if self.inputShape.lanes == 16 {
+                self.rows(range, result: result, input: sharedInput.pointer, store: store, as: SIMD16<Float>.self)
+            } else {
+                self.rows(range, result: result, input: sharedInput.pointer, store: store, as: SIMD8<Float>.self)
+            }
+        }
+    }
+}

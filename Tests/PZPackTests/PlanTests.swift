@@ -1,0 +1,70 @@
+import PZGraph
+import PZPack
+import PZRuntime
+import PZTestSupport
+import Testing
+
+/// The exporter's plan: kernel choice per node, convolution chunks, and buffer
+/// reuse (peak activation memory stays near the two largest live tensors).
+@Suite struct PlanTests {
+    @Test func chunksCoverTheBlocksEvenlyWithinGroups() {
+        func sizes(_ blocks: Int, _ perGroup: Int) -> [Int] {
+            WeightPacking.chunks(outputBlocks: blocks, blocksPerGroup: perGroup).map(\.blocks)
+        }
+        #expect(sizes(1, 1) == [1])
+        #expect(sizes(4, 4) == [4])
+        #expect(sizes(5, 5) == [3, 2])
+        #expect(sizes(10, 10) == [4, 3, 3])
+        #expect(sizes(6, 3) == [3, 3])
+        let chunks = WeightPacking.chunks(outputBlocks: 10, blocksPerGroup: 10)
+        #expect(chunks.map(\.firstBlock) == [0, 4, 7])
+    }
+
+    /// A chain of equal convolutions needs two buffers, not one per tensor.
+    @Test func aChainReusesTwoBuffers() throws {
+        var b = GraphBuilder()
+        var x = b.input("x", shape: [1, 16, 2, 8, 8])
+        for index in 0..<6 {
+            x = b.convolution("conv\(index)", x, inputChannels: 16, ConvolutionParameters(
+                outputChannels: 16, kernel: [1, 3, 3], padBegin: [0, 1, 1], padEnd: [0, 1, 1]))
+        }
+        b.output(x)
+        let plan = try Exporter.plan(b.graph, lanes: 16)
+        #expect(plan.buffers.count == 2)
+        #expect(plan.activationBytes == 2 * 16 * 2 * 8 * 8 * 4)
+        #expect(plan.steps.allSatisfy { $0.kernel == .convolution })
+    }
+
+    /// A residual block: the skip tensor stays alive across the branch, in-place
+    /// nodes share their input's buffer.
+    @Test func residualBlockKeepsTheSkipAlive() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 8, 2, 6, 6])
+        let first = b.convolution("first", x, inputChannels: 8, ConvolutionParameters(outputChannels: 8, kernel: [1, 1, 1]))
+        let second = b.convolution("second", first, inputChannels: 8, ConvolutionParameters(outputChannels: 8, kernel: [1, 1, 1]))
+        let sum = b.add("sum", .eltwise(EltwiseParameters(operation: .sum)), inputs: [first, second])
+        let relu = b.add("relu", .activation(.relu(negativeSlope: 0)), inputs: [sum])
+        b.nodes[b.nodes.count - 1].inPlace = true
+        b.output(relu)
+        let plan = try Exporter.plan(b.graph, lanes: 8)
+        #expect(plan.placements["first"] != plan.placements["second"])
+        #expect(plan.placements["relu"] == plan.placements["sum"])
+        #expect(plan.buffers.count == 3)
+    }
+
+    @Test func kernelChoices() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 6, 2, 6, 6])
+        let grouped = b.convolution("grouped", x, inputChannels: 6, ConvolutionParameters(outputChannels: 6, kernel: [1, 1, 1],
+                                                                                            groups: 3))
+        let up = b.add("up", .deconvolution(ConvolutionParameters(outputChannels: 4, kernel: [1, 2, 2], stride: [1, 2, 2])),
+                       inputs: [grouped], weights: [.weight: b.randomTensor([6, 4, 1, 2, 2])])
+        let overlapping = b.add("overlap", .deconvolution(ConvolutionParameters(outputChannels: 4, kernel: [1, 3, 3],
+                                                                                  stride: [1, 2, 2])),
+                                inputs: [up], weights: [.weight: b.randomTensor([4, 4, 1, 3, 3])])
+        let softmax = b.add("softmax", .softmax(SoftmaxParameters(axis: 1)), inputs: [overlapping])
+        b.output(softmax)
+        let kinds = Dictionary(uniqueKeysWithValues: try Exporter.plan(b.graph, lanes: 16).steps.map { ($0.node, $0.kernel) })
+        #expect(kinds == ["grouped": .reference, "up": .deconvolution, "overlap": .reference, "softmax": .softmax])
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import PZGraph
+import PZPack
+import PZRuntime
+import PZTestSupport
+import Testing
+
+/// The `.pz` loader: a round trip, and every kind of damage rejected with an error
+/// that names the file and the problem (never a crash, never a wrong answer).
+@Suite struct PackedModelFileTests {
+    /// A small net with a padded, fused convolution, pooling and a deconvolution.
+    static func sampleGraph() -> Graph {
+        var b = GraphBuilder(seed: 21)
+        let x = b.input("x", shape: [1, 3, 2, 8, 8])
+        let conv = b.convolution("conv", x, inputChannels: 3, ConvolutionParameters(
+            outputChannels: 20, kernel: [1, 3, 3], padBegin: [0, 1, 1], padEnd: [0, 1, 1],
+            epilogue: ConvolutionEpilogue(activation: .elu(alpha: 1))))
+        let pool = b.add("pool", .pooling(PoolingParameters(method: .max, kernel: [1, 2, 2], stride: [1, 2, 2], rounding: .floor,
+                                                            averageCountsPadding: false)), inputs: [conv])
+        let up = b.add("up", .deconvolution(ConvolutionParameters(outputChannels: 4, kernel: [1, 2, 2], stride: [1, 2, 2])),
+                       inputs: [pool], weights: [.weight: b.randomTensor([20, 4, 1, 2, 2])])
+        b.output(up)
+        return b.graph
+    }
+
+    func write(_ graph: Graph, plan: ExecutionPlan? = nil, lanes: Int = 16) throws -> (path: String, bytes: [UInt8]) {
+        let plan = try plan ?? Exporter.plan(graph, lanes: lanes)
+        let bytes = try Exporter.encode(graph, plan: plan, sourceModelSHA256: String(repeating: "ab", count: 32))
+        let path = try TestPaths.makeTemporaryDirectory("pz-file") + "/model.pz"
+        try AtomicFile.write(bytes, to: path)
+        return (path, bytes)
+    }
+
+    func loadError(_ bytes: [UInt8]) throws -> String {
+        let path = try TestPaths.makeTemporaryDirectory("pz-file") + "/damaged.pz"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try PackedModel.load(path: path)
+            Issue.record("a damaged file loaded")
+            return ""
+        } catch let error as PackedModelError {
+            #expect(error.path == path)
+            return error.message
+        }
+    }
+
+    @Test func roundTrip() throws {
+        let graph = Self.sampleGraph()
+        let (path, _) = try write(graph)
+        let model = try PackedModel.load(path: path)
+        #expect(model.sourceModelSHA256 == String(repeating: "ab", count: 32))
+        #expect(model.plan == (try Exporter.plan(graph, lanes: 16)))
+        #expect(model.graph.nodes.map(\.name) == graph.nodes.map(\.name))
+        #expect(model.graph.nodes.map(\.op) == graph.nodes.map(\.op))
+        #expect(model.shapes["up"] == [1, 4, 2, 8, 8])
+    }
+
+    @Test func truncatedFilesAreRejected() throws {
+        let (_, bytes) = try write(Self.sampleGraph())
+        for length in [0, 10, 63, 64, 200, bytes.count / 2, bytes.count - 1] {
+            let message = try loadError(Array(bytes.prefix(length)))
+            #expect(!message.isEmpty, "length \(length)")
+        }
+    }
+
+    @Test func flippedBitsAreRejected() throws {
+        let (_, bytes) = try write(Self.sampleGraph())
+        // In the header, in the first weight blob, and in the JSON.
+        for offset in [9, 70, bytes.count - 20] {
+            var damaged = bytes
+            damaged[offset] ^= 0x10
+            let message = try loadError(damaged)
+            #expect(message.lowercased().contains("checksum") || message.contains("CRC"), "offset \(offset): \(message)")
+        }
+    }
+
+    @Test func otherFilesAreRejected() throws {
+        let graph = Self.sampleGraph()
+        let pzir = try PZIRFile.encode(graph)
+        #expect(try loadError(pzir).contains(".pz"))
+        #expect(try !loadError(Array("name: \"not a model\"\n".utf8)).isEmpty)
+    }
+
+    @Test func inconsistentPlansAreRejected() throws {
+        let graph = Self.sampleGraph()
+        let good = try Exporter.plan(graph, lanes: 16)
+
+        var small = good
+        small.buffers[good.placements["conv"]!] = 10
+        #expect(try loadError(try write(graph, plan: small).bytes).contains("too small for tensor 'conv'"))
+
+        var shared = good
+        shared.placements["pool"] = good.placements["conv"]
+        #expect(try loadError(try write(graph, plan: shared).bytes).contains("still needed"))
+
+        var wrongKernel = good
+        wrongKernel.steps[1].kernel = .softmax
+        #expect(try loadError(try write(graph, plan: wrongKernel).bytes).contains("cannot run node"))
+
+        var lanes = good
+        lanes.lanes = 4
+        #expect(try loadError(try write(graph, plan: lanes).bytes).contains("SIMD width 4"))
+    }
+
+    /// Weights packed for one plan do not load under a plan with other chunks.
+    @Test func packedSizesMustMatchThePlan() throws {
+        let graph = Self.sampleGraph()
+        var plan = try Exporter.plan(graph, lanes: 16)
+        let bytes = try Exporter.encode(graph, plan: plan, sourceModelSHA256: "")
+        plan.steps[0].chunks = [WeightPacking.Chunk(firstBlock: 0, blocks: 1)]
+        let regenerated = try Exporter.encode(graph, plan: plan, sourceModelSHA256: "")
+        #expect(bytes != regenerated)
+        #expect(try loadError(regenerated).contains("conv"))
+    }
+}
