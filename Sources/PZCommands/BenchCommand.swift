@@ -1,18 +1,31 @@
 import ArgumentParser
+import Foundation
+import PZGraph
+import PZRuntime
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the fast executor: median and min latency, GFLOP/s, peak memory (pzconv bench net.pz).",
         discussion: """
+        The PZnet paper's protocol by default: 10 untimed runs, then 60 timed runs on a seeded random \
+        patch. GFLOP/s counts 2 FLOPs per multiply-add of the (de)convolutions and one per element of \
+        the other layers (see pzconv inspect), over the median time. With --peak (no model), times the \
+        FMA micro-kernel instead: the machine's peak as our own code reaches it, on 1 and on N threads.
+
         Examples:
           pzconv bench net.pz
           pzconv bench net.pz --warmup 10 --iterations 60 --threads 2 --layers
+          pzconv bench net.pz --json
+          pzconv bench --peak --threads 2
         """
     )
 
     @Argument(help: "The .pz model to time.")
-    var model: String
+    var model: String?
+
+    @Flag(help: "Time the FMA micro-kernel (machine peak) instead of a model.")
+    var peak = false
 
     @Option(help: "Untimed runs before timing.")
     var warmup = 10
@@ -30,6 +43,132 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        throw CommandError.notAvailable("bench", until: "the packed model and the fast executor")
+        guard warmup >= 0, iterations >= 1 else { throw CommandError("--warmup must be ≥ 0 and --iterations ≥ 1") }
+        if let threads, threads < 1 { throw CommandError("--threads must be at least 1") }
+        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        if peak {
+            guard model == nil else { throw CommandError("--peak times the machine, not a model: drop \(model!)") }
+            return try printPeak(threads: threadCount)
+        }
+        guard let model else { throw CommandError("give a .pz model to time (or --peak)") }
+        let packed = try ModelFile.loadPacked(model)
+        let executor = FastExecutor(model: packed, threads: threadCount)
+        var inputs: [String: Tensor] = [:]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for node in packed.graph.inputNodes {
+            guard case .input(let parameters) = node.op else { continue }
+            let values = (0..<parameters.shape.elementCount).map { _ -> Float in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Float(Int64(bitPattern: state >> 11) % 2_000_001) / 1_000_000 - 1
+            }
+            inputs[node.outputs[0]] = Tensor(shape: parameters.shape, values: values)
+        }
+        for _ in 0..<warmup { _ = try executor.run(inputs: inputs) }
+        var times: [Double] = []
+        var stepTotals = [Double](repeating: 0, count: executor.stepNames.count)
+        for _ in 0..<iterations {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try executor.run(inputs: inputs, timing: layers)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            if layers { for (index, seconds) in executor.stepSeconds.enumerated() { stepTotals[index] += seconds } }
+        }
+        let sorted = times.sorted()
+        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        let flops = packed.graph.statistics(shapes: packed.shapes).reduce(0) { $0 + $1.flops }
+        let result = BenchResult(model: model, threads: executor.threads, lanes: packed.plan.lanes, warmup: warmup,
+                                 iterations: iterations, medianSeconds: median, minSeconds: sorted[0],
+                                 gflops: Double(flops) / median / 1e9, flops: flops,
+                                 activationBytes: packed.activationBytes, peakResidentBytes: PeakMemory.residentBytes(),
+                                 layers: layers ? zip(executor.stepNames, zip(stepTotals, executor.stepFlops)).map {
+                                     BenchResult.Layer(name: $0.0, seconds: $0.1.0 / Double(iterations), flops: $0.1.1)
+                                 } : nil)
+        print(json ? try result.json() : result.text())
+    }
+}
+
+extension BenchCommand {
+    private func printPeak(threads: Int) throws {
+        let figures = PeakFigures(lanes: 16, oneThread: PeakThroughput.measure(threads: 1) / 1e9, threads: threads,
+                                  allThreads: PeakThroughput.measure(threads: threads) / 1e9)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(figures), as: UTF8.self))
+        } else {
+            print(String(format: "FMA peak (S = 16 lanes, median of 5): %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads",
+                         figures.oneThread, figures.allThreads, threads))
+        }
+    }
+}
+
+/// What `bench --peak` measured, in GFLOP/s.
+struct PeakFigures: Encodable {
+    var lanes: Int
+    var oneThread: Double
+    var threads: Int
+    var allThreads: Double
+
+    enum CodingKeys: String, CodingKey {
+        case lanes, oneThread = "one_thread_gflops", threads, allThreads = "all_threads_gflops"
+    }
+}
+
+/// What `bench` measured.
+struct BenchResult: Encodable {
+    struct Layer: Encodable {
+        var name: String
+        var seconds: Double
+        var flops: Int
+    }
+
+    var model: String
+    var threads: Int
+    var lanes: Int
+    var warmup: Int
+    var iterations: Int
+    var medianSeconds: Double
+    var minSeconds: Double
+    var gflops: Double
+    var flops: Int
+    var activationBytes: Int
+    var peakResidentBytes: Int
+    var layers: [Layer]?
+
+    enum CodingKeys: String, CodingKey {
+        case model, threads, lanes, warmup, iterations, medianSeconds = "median_seconds", minSeconds = "min_seconds", gflops
+        case flops, activationBytes = "activation_bytes", peakResidentBytes = "peak_resident_bytes", layers
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    func text() -> String {
+        var lines = [String(format: "%@: %d threads, S = %d, %d warm-up + %d timed runs", model, threads, lanes, warmup, iterations),
+                     String(format: "median %.4f s, min %.4f s, %.1f GFLOP/s (%.2f GFLOP per run)", medianSeconds, minSeconds,
+                            gflops, Double(flops) / 1e9),
+                     "activation memory \(formatBytes(activationBytes)) (plan), peak resident \(formatBytes(peakResidentBytes))"]
+        if let layers {
+            let table = TextTable(columns: ["layer", "ms", "GFLOP/s", "share"])
+            let total = layers.reduce(0) { $0 + $1.seconds }
+            for layer in layers {
+                table.add([layer.name, String(format: "%.3f", layer.seconds * 1000),
+                           layer.flops > 0 ? String(format: "%.1f", Double(layer.flops) / layer.seconds / 1e9) : "-",
+                           String(format: "%.1f%%", layer.seconds / total * 100)])
+            }
+            lines += table.render()
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The process's peak resident memory (getrusage).
+enum PeakMemory {
+    static func residentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss) * 1024
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PZGraph
 
 /// A command that cannot do what was asked; printed as one line, exit status 1.
@@ -5,13 +6,14 @@ struct CommandError: Error, CustomStringConvertible {
     let description: String
 
     init(_ description: String) { self.description = description }
-
-    /// The error of a subcommand whose capability has not landed yet.
-    static func notAvailable(_ command: String, until capability: String) -> CommandError {
-        CommandError("pzconv \(command) is not available yet in this build (it arrives with \(capability))")
-    }
 }
 
 enum PZConvVersionInfo {
     static var text: String { PZConvVersion.version }
+}
+
+/// A progress note for long steps: on standard error, so that standard output
+/// keeps only the command's result.
+func printToStandardError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

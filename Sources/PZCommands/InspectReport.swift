@@ -1,5 +1,6 @@
 import Foundation
 import PZGraph
+import PZRuntime
 
 /// What `pzconv inspect` prints, as text or JSON.
 struct InspectReport: Encodable {
@@ -23,10 +24,12 @@ struct InspectReport: Encodable {
         var sourceLayers: [String]
         var fusions: [String]
         var inPlace: Bool
+        /// Kernel extent (D, H, W) of convolutions, deconvolutions and pooling.
+        var kernel: [Int]?
 
         enum CodingKeys: String, CodingKey {
             case name, op, inputs, outputs, shapes, parameters, flops, sourceLayers = "source_layers", fusions
-            case inPlace = "in_place"
+            case inPlace = "in_place", kernel
         }
     }
 
@@ -44,6 +47,36 @@ struct InspectReport: Encodable {
     var outputs: [IO]
     var totals: Totals
     var verification: VerificationRecord?
+    /// For a `.pz`: its plan.
+    var packed: PackedSummary?
+
+    /// What a `.pz` adds to the graph: the SIMD width, each step's kernel, the
+    /// activation buffers, and the hash of the `.pzir` it was exported from.
+    struct PackedSummary: Encodable {
+        struct Step: Encodable {
+            var node: String
+            var kernel: String
+            var chunks: [Int]?
+        }
+
+        var lanes: Int
+        var sourceModelSHA256: String
+        var buffers: Int
+        var activationBytes: Int
+        var steps: [Step]
+
+        enum CodingKeys: String, CodingKey {
+            case lanes, sourceModelSHA256 = "source_model_sha256", buffers, activationBytes = "activation_bytes", steps
+        }
+
+        init(plan: ExecutionPlan, sourceModelSHA256: String) {
+            lanes = plan.lanes
+            self.sourceModelSHA256 = sourceModelSHA256
+            buffers = plan.buffers.count
+            activationBytes = plan.activationBytes
+            steps = plan.steps.map { Step(node: $0.node, kernel: $0.kernel.rawValue, chunks: $0.chunks?.map(\.blocks)) }
+        }
+    }
 
     init(graph: Graph, file: String) {
         let shapes = (try? graph.inferShapes()) ?? [:]
@@ -59,7 +92,8 @@ struct InspectReport: Encodable {
         nodes = zip(graph.nodes, statistics).map { node, statistics in
             NodeRow(name: node.name, op: node.op.typeName, inputs: node.inputs, outputs: node.outputs,
                     shapes: node.outputs.map { shapes[$0] ?? [] }, parameters: statistics.parameters,
-                    flops: statistics.flops, sourceLayers: node.sourceLayers, fusions: node.fusions, inPlace: node.inPlace)
+                    flops: statistics.flops, sourceLayers: node.sourceLayers, fusions: node.fusions, inPlace: node.inPlace,
+                    kernel: Self.kernel(of: node.op))
         }
         outputs = graph.outputs.map { output in
             let shape = shapes[output.tensor] ?? []
@@ -69,6 +103,12 @@ struct InspectReport: Encodable {
         totals = Totals(nodes: graph.nodes.count, parameters: statistics.reduce(0) { $0 + $1.parameters },
                         flops: statistics.reduce(0) { $0 + $1.flops })
         verification = graph.verification
+    }
+
+    private static func kernel(of op: Op) -> [Int]? {
+        if let parameters = op.convolutionParameters { return parameters.kernel }
+        if case .pooling(let parameters) = op { return parameters.kernel }
+        return nil
     }
 
     func json() throws -> String {
@@ -92,12 +132,15 @@ struct InspectReport: Encodable {
         for input in inputs {
             lines.append("  \(input.tensor)  \(input.sourceShape.shapeDescription) (\(input.layout))")
         }
-        let table = TextTable(columns: ["#", "node", "op", "shape (NCDHW)", "params", "MFLOP", "source layers", "fusions"])
+        let kernels = Dictionary(uniqueKeysWithValues: (packed?.steps ?? []).map { ($0.node, $0.kernel) })
+        let table = TextTable(columns: ["#", "node", "op", "shape (NCDHW)", "params", "MFLOP", "source layers", "fusions"]
+                              + (packed == nil ? [] : ["kernel"]))
         for (index, node) in nodes.enumerated() {
             table.add([String(index), node.name, node.op, node.shapes.map(\.shapeDescription).joined(separator: ", "),
                        String(node.parameters), String(format: "%.3f", Double(node.flops) / 1e6),
                        node.sourceLayers.joined(separator: ","),
-                       (node.fusions + (node.inPlace ? ["in-place"] : [])).joined(separator: ",")])
+                       (node.fusions + (node.inPlace ? ["in-place"] : [])).joined(separator: ",")]
+                      + (packed == nil ? [] : [kernels[node.name] ?? "-"]))
         }
         lines.append("nodes:")
         lines.append(contentsOf: table.render().map { "  " + $0 })
@@ -106,6 +149,11 @@ struct InspectReport: Encodable {
             lines.append("  \(output.tensor)  \(output.sourceShape.shapeDescription) (\(output.layout))")
         }
         lines.append("total: \(totals.nodes) nodes, \(totals.parameters) parameters, \(formatFlops(totals.flops)) per run")
+        if let packed {
+            lines.append("packed: S = \(packed.lanes), \(packed.steps.count) steps, activation memory "
+                         + "\(formatBytes(packed.activationBytes)) in \(packed.buffers) buffers; exported from a .pzir with sha256 "
+                         + (packed.sourceModelSHA256.isEmpty ? "(none recorded)" : packed.sourceModelSHA256))
+        }
         if let verification {
             lines.append("verification (tolerance \(formatError(verification.tolerance)), \(verification.patches)): "
                          + (verification.holds ? "holds" : "FAILED"))

@@ -45,9 +45,8 @@ struct OptimizeCommand: ParsableCommand {
         let graph = try ModelFile.loadGraph(model)
         let selected = try passes.map { try PassPipeline.passes(named: $0.split(separator: ",").map(String.init)) }
             ?? PassPipeline.standardPasses
-        let (patches, description) = try VerificationInputs.patches(for: graph, golden: golden)
-        let optimized = try PassPipeline(passes: selected, tolerance: tolerance).run(graph, patches: patches,
-                                                                                      patchDescription: description)
+        let optimized = try VerifiedOptimization.run(graph, pipeline: PassPipeline(passes: selected, tolerance: tolerance),
+                                                     golden: golden)
         try PZIRFile.write(optimized, to: output)
         let report = VerificationReport(entries: [.init(model: model, nodes: graph.nodes.count, record: optimized.verification!)])
         print(json ? try report.json() : report.table(verbose: verbose))

@@ -3,6 +3,7 @@ import Foundation
 import PZGraph
 import PZPatchIO
 import PZReference
+import PZRuntime
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,8 +30,13 @@ struct RunCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write an output; repeat for models with several outputs, in output order.")
     var output: [String] = []
 
+    @Option(help: "Worker threads for a .pz model (default: all cores).")
+    var threads: Int?
+
     func run() throws {
-        let graph = try ModelFile.loadGraph(model)
+        if let threads, threads < 1 { throw CommandError("--threads must be at least 1") }
+        let packed = model.hasSuffix(".pz") ? try ModelFile.loadPacked(model) : nil
+        let graph = try packed?.graph ?? ModelFile.loadGraph(model)
         let inputNodes = graph.inputNodes
         guard inputs.count == inputNodes.count else {
             throw CommandError("\(model) takes \(inputNodes.count) input(s) "
@@ -46,7 +52,9 @@ struct RunCommand: ParsableCommand {
             feeds[node.outputs[0]] = try PatchIO.read(try PatchLocation(specification), shape: parameters.shape,
                                                       layout: parameters.sourceLayout, inputName: node.outputs[0])
         }
-        let results = try ReferenceExecutor(graph: graph).run(inputs: feeds)
+        let results = try packed.map {
+            try FastExecutor(model: $0, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount).run(inputs: feeds)
+        } ?? ReferenceExecutor(graph: graph).run(inputs: feeds)
         for (index, graphOutput) in graph.outputs.enumerated() {
             let tensor = results[graphOutput.tensor]!
             let layout = graphOutput.sourceLayout

@@ -2,15 +2,11 @@ import PZGraph
 import PZPasses
 import PZPatchIO
 
-/// The patches `optimize` and `verify` check a model on: a golden directory
-/// (`input.npy`, `output.<name>.npy`), an `input.npy:output.npy` pair, or, with
-/// neither, seeded random patches (the optimized graph must still agree with the
-/// unfused one).
+/// The golden patches `optimize`, `verify` and `export` check a model on: a golden
+/// directory (`input.npy`, `output.<name>.npy`) or an `input.npy:output.npy` pair
+/// (without golden data, see `VerifiedOptimization`).
 enum VerificationInputs {
-    static func patches(for graph: Graph, golden: String?) throws -> ([VerificationPatch], String) {
-        guard let golden else {
-            return (VerificationPatch.random(for: graph, count: 2, seed: 1), "2 random patches (seed 1), no golden outputs")
-        }
+    static func patches(for graph: Graph, golden: String) throws -> ([VerificationPatch], String) {
         if let separator = golden.range(of: ".npy:") {
             let inputPath = String(golden[..<separator.lowerBound]) + ".npy"
             let outputPath = String(golden[separator.upperBound...])

@@ -7,11 +7,15 @@ struct VerificationReport: Encodable {
         var model: String
         var nodes: Int
         var record: VerificationRecord
+        /// The fast executor on the golden patch, per SIMD width (golden data only).
+        var executor: [ExecutorCheck] = []
+
+        var holds: Bool { record.holds && executor.allSatisfy(\.holds) }
     }
 
     var entries: [Entry]
 
-    var holds: Bool { entries.allSatisfy { $0.record.holds } }
+    var holds: Bool { entries.allSatisfy(\.holds) }
 
     func json() throws -> String {
         let encoder = JSONEncoder()
@@ -38,6 +42,10 @@ struct VerificationReport: Encodable {
                 }
                 if verbose { details += pass.notes.map { "\(entry.model): \(pass.pass): \($0)" } }
             }
+            for check in entry.executor {
+                table.add(["", "packed .pz, S = \(check.lanes)", check.holds ? "matches" : "DIFFERS", "", "", "", "",
+                           format(check.versusGolden.maxAbsoluteError), format(check.versusGolden.maxRelativeError)])
+            }
         }
         var lines = table.render()
         let tolerance = entries.first.map { formatError($0.record.tolerance) } ?? "-"
@@ -45,7 +53,7 @@ struct VerificationReport: Encodable {
                      + Set(entries.map(\.record.patches)).sorted().joined(separator: "; "))
         lines += details
         lines.append(holds ? "verification holds for \(entries.count) model(s)"
-                           : "verification FAILED for " + entries.filter { !$0.record.holds }.map(\.model).joined(separator: ", "))
+                           : "verification FAILED for " + entries.filter { !$0.holds }.map(\.model).joined(separator: ", "))
         return lines.joined(separator: "\n")
     }
 

@@ -8,9 +8,12 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Check every optimization pass against the unfused model and the golden outputs (pzconv verify --tolerance 1e-4).",
         discussion: """
         Without a model, every fixture under Fixtures/ (caffe, caffe-fork, keras) is imported and run \
-        through the whole pass pipeline against its golden outputs under Golden/. With a .pzir model, its \
+        through the whole pass pipeline against its golden outputs under Golden/, then exported to the \
+        packed .pz at S = 16 and S = 8 and run by the fast executor against the same golden outputs. With a .pzir model, its \
         golden data is used, or seeded random patches when none is given (then the optimized graph must \
-        agree with the unfused one). Exits 0 only if every model holds.
+        agree with the unfused one; a large model is checked at a reduced input size and the same rewrites \
+        are then required at full size); with golden data the fast executor is checked too. Exits 0 only \
+        if every model holds.
 
         Examples:
           pzconv verify --tolerance 1e-4
@@ -47,16 +50,26 @@ struct VerifyCommand: ParsableCommand {
         var entries: [VerificationReport.Entry] = []
         if let model {
             let graph = try ModelFile.loadGraph(model)
-            let (patches, description) = try VerificationInputs.patches(for: graph, golden: golden)
-            let optimized = try pipeline.run(graph, patches: patches, patchDescription: description)
-            entries.append(.init(model: model, nodes: graph.nodes.count, record: optimized.verification!))
+            let optimized = try VerifiedOptimization.run(graph, pipeline: pipeline, golden: golden)
+            var executor: [ExecutorCheck] = []
+            if let golden {
+                let (patches, _) = try VerificationInputs.patches(for: graph, golden: golden)
+                executor = try ExecutorCheck.widths.map {
+                    try ExecutorCheck.run(optimized, patch: patches[0], lanes: $0, tolerance: tolerance)
+                }
+            }
+            entries.append(.init(model: model, nodes: graph.nodes.count, record: optimized.verification!, executor: executor))
         } else {
             for fixture in try FixtureCatalog.fixtures(root: fixtures, goldenRoot: golden ?? "Golden") {
                 let graph = try fixture.load()
                 let patch = try VerificationInputs.patch(graph, goldenDirectory: fixture.goldenDirectory)
                 let optimized = try pipeline.run(graph, patches: [patch], patchDescription: "golden patches from "
                                                  + (golden ?? "Golden") + "/")
-                entries.append(.init(model: fixture.name, nodes: graph.nodes.count, record: optimized.verification!))
+                let executor = try ExecutorCheck.widths.map {
+                    try ExecutorCheck.run(optimized, patch: patch, lanes: $0, tolerance: tolerance)
+                }
+                entries.append(.init(model: fixture.name, nodes: graph.nodes.count, record: optimized.verification!,
+                                     executor: executor))
             }
         }
         let report = VerificationReport(entries: entries)

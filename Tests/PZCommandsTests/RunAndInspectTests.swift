@@ -89,10 +89,4 @@ import Testing
         #expect((object["totals"] as! [String: Any])["parameters"] as! Int == 57)
     }
 
-    @Test(arguments: [["export", "a.pzir", "-o", "a.pz"], ["bench", "a.pz"]])
-    func commandsNotYetAvailableFailClearly(_ arguments: [String]) throws {
-        let result = try CLI.run(arguments)
-        #expect(result.status != 0)
-        #expect(result.stderr.contains("is not available yet"))
-    }
 }

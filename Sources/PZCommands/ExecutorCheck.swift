@@ -1,0 +1,38 @@
+import Foundation
+import PZGraph
+import PZPack
+import PZPasses
+import PZRuntime
+
+/// The last link of verification: the optimized graph exported to a `.pz` at one
+/// SIMD width and run by the fast executor on the golden inputs, its outputs
+/// compared with the golden outputs (the source framework's), exactly as
+/// `pzconv export` then `pzconv run` would produce them.
+struct ExecutorCheck: Encodable {
+    var lanes: Int
+    var versusGolden: ErrorFigures
+    var holds: Bool
+
+    enum CodingKeys: String, CodingKey { case lanes, versusGolden = "versus_golden", holds }
+
+    static let widths = [16, 8]
+
+    static func run(_ graph: Graph, patch: VerificationPatch, lanes: Int, tolerance: Double) throws -> ExecutorCheck {
+        let plan = try Exporter.plan(graph, lanes: lanes)
+        let bytes = try Exporter.encode(graph, plan: plan, sourceModelSHA256: "")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pzconv-verify-\(UUID().uuidString).pz").path
+        try AtomicFile.write(bytes, to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let executor = FastExecutor(model: try PackedModel.load(path: path),
+                                    threads: ProcessInfo.processInfo.activeProcessorCount)
+        let outputs = try executor.run(inputs: patch.inputs)
+        var figures = ErrorFigures.zero
+        for (name, expected) in patch.expected {
+            guard let actual = outputs[name], actual.shape == expected.shape else {
+                throw CommandError("the packed model's output '\(name)' is missing or misshapen")
+            }
+            figures = figures.combined(with: ErrorFigures(actual: actual.values, reference: expected.values))
+        }
+        return ExecutorCheck(lanes: lanes, versusGolden: figures, holds: figures.isWithin(tolerance))
+    }
+}
