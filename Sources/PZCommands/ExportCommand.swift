@@ -12,12 +12,14 @@ struct ExportCommand: ParsableCommand {
         Runs the verified pass pipeline (skipped with --no-passes), packs the weights in the blocked \
         layout (channels in blocks of S = 8 or 16), plans the execution (kernel and tiling per layer, \
         buffer reuse) and writes one checksummed, memory-mappable file with the source model's SHA-256 and \
-        the verification record. Without --golden the passes are verified on seeded random patches, at a \
+        the verification record. Convolutions with 3×3 kernels in H×W (any depth), unit stride in H and W \
+        and at least 8 input channels run on Winograd F(2×2, 3×3) unless --no-winograd; the others on the \
+        direct kernel. Without --golden the passes are verified on seeded random patches, at a \
         reduced input size when the model is large (the fusions do not depend on shapes).
 
         Examples:
           pzconv export net.pzir -o net.pz
-          pzconv export net.pzir -o net.pz --simd 8
+          pzconv export net.pzir -o net.pz --simd 8 --no-winograd
           pzconv export net.pzir -o net.pz --golden golden/ --tolerance 1e-4
         """
     )
@@ -34,6 +36,9 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Pack the graph as it is, without running the pass pipeline.")
     var noPasses = false
 
+    @Flag(help: "Run every convolution on the direct kernel (the PZnet paper's), not Winograd F(2×2, 3×3).")
+    var noWinograd = false
+
     @Option(help: "Largest accepted error of a pass, relative to max(1, |reference|max).")
     var tolerance: Double = 1e-4
 
@@ -48,7 +53,7 @@ struct ExportCommand: ParsableCommand {
         let optimized = noPasses ? graph
             : try VerifiedOptimization.run(graph, pipeline: PassPipeline(tolerance: tolerance), golden: golden)
         let lanes = simd ?? LaneChoice.automatic(for: optimized)
-        let plan = try Exporter.plan(optimized, lanes: lanes)
+        let plan = try Exporter.plan(optimized, lanes: lanes, winograd: !noWinograd)
         try AtomicFile.write(try Exporter.encode(optimized, plan: plan, sourceModelSHA256: SHA256.hexDigest(bytes)), to: output)
         var kernels: [String: Int] = [:]
         for step in plan.steps { kernels[step.kernel.rawValue, default: 0] += 1 }
@@ -69,11 +74,12 @@ struct ExportCommand: ParsableCommand {
 /// accumulators), so it costs what S = 8 pads to. 16 wins unless 8 saves more
 /// than the measured advantage of 16-lane tiles.
 enum LaneChoice {
-    /// Measured by Benchmarks/run.sh (the "S = 16 vs S = 8" lines) on the Residual
-    /// U-Net's convolutions whose channel counts pad alike at both widths: 16-lane
-    /// tiles ran 0.96–1.21× as fast as 8-lane ones, median about 1.09 (AMD Zen 4, 2
-    /// threads). A machine without AVX-512 would differ: export with --simd there.
-    static let sixteenLaneAdvantage = 1.09
+    /// Measured by Benchmarks/run.sh (results/latest.md, "S = 16 vs S = 8" lines):
+    /// per convolution layer of the three benchmark U-Nets, 16-lane tiles ran a
+    /// median 1.05–1.12x as fast as 8-lane ones with Winograd and 1.11–1.19x with
+    /// direct convolution (AMD Zen 4, 2 threads); the smallest median is used. A
+    /// machine without AVX-512 may differ: export with --simd there.
+    static let sixteenLaneAdvantage = 1.05
 
     static func automatic(for graph: Graph) -> Int {
         guard let shapes = try? graph.inferShapes() else { return 16 }

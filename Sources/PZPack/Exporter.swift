@@ -3,13 +3,14 @@ import PZRuntime
 
 /// Packs and plans an (optimized) graph into a `.pz` file for the fast executor.
 public enum Exporter {
-    /// The plan for `graph` at `lanes` = S (8 or 16).
-    public static func plan(_ graph: Graph, lanes: Int) throws -> ExecutionPlan {
+    /// The plan for `graph` at `lanes` = S (8 or 16); with `winograd` false every
+    /// convolution runs on the direct kernel (the PZnet paper's algorithm).
+    public static func plan(_ graph: Graph, lanes: Int, winograd: Bool = true) throws -> ExecutionPlan {
         let shapes = try graph.validate()
         var steps: [PlannedStep] = []
         for node in graph.nodes {
             if case .input = node.op { continue }
-            steps.append(KernelSelection.step(for: node, shapes: shapes, lanes: lanes))
+            steps.append(KernelSelection.step(for: node, shapes: shapes, lanes: lanes, winograd: winograd))
         }
         let byNode = Dictionary(uniqueKeysWithValues: steps.map { ($0.node, $0) })
         let (buffers, placements) = BufferAssignment.assign(graph, shapes: shapes, steps: byNode, lanes: lanes)
@@ -53,10 +54,17 @@ public enum Exporter {
     private static func pack(_ node: Node, role: WeightRole, step: PlannedStep?, shapes: [String: [Int]],
                              lanes: Int) -> ([Float], Packing) {
         let tensor = node.weights[role]!
-        guard let step, step.kernel == .convolution || step.kernel == .deconvolution else { return (tensor.values, .plain) }
+        guard let step, [.convolution, .winograd, .deconvolution].contains(step.kernel) else { return (tensor.values, .plain) }
         guard role == .weight else { return (WeightPacking.padChannels(tensor.values, lanes: lanes), .channels) }
         let parameters = node.op.convolutionParameters!
         let inputChannels = shapes[node.inputs[0]]![1]
+        if step.kernel == .winograd {
+            let inputBlocks = (inputChannels + lanes - 1) / lanes
+            let packed = (step.chunks ?? []).flatMap {
+                WeightPacking.packWinograd(tensor, chunk: $0, lanes: lanes, inputBlocks: inputBlocks)
+            }
+            return (packed, .winogradChunks)
+        }
         let isDeconvolution = step.kernel == .deconvolution
         let outputBlocks = (parameters.outputChannels + lanes - 1) / lanes
         let blocksPerGroup = outputBlocks / (isDeconvolution ? 1 : parameters.groups)

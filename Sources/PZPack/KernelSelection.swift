@@ -2,11 +2,17 @@ import PZGraph
 import PZRuntime
 
 /// Chooses the kernel for each node (and the chunks of convolutions): the fast
-/// blocked kernels where they apply, the reference kernel for the rest (grouped
+/// blocked kernels where they apply (Winograd for Kd×3×3 convolutions unless
+/// turned off, direct convolution for the others), the reference kernel for the rest (grouped
 /// convolutions whose groups are not whole blocks, overlapping deconvolutions,
 /// batch crops, softmax over another axis than channels).
 enum KernelSelection {
-    static func step(for node: Node, shapes: [String: [Int]], lanes: Int) -> PlannedStep {
+    /// Input channels from which a Kd×3×3 convolution runs on Winograd F(2×2, 3×3):
+    /// its transforms cost per channel what the products save per channel pair,
+    /// so with few input channels (the first layer of a U-Net) direct is faster.
+    static let winogradMinimumInputChannels = 8
+
+    static func step(for node: Node, shapes: [String: [Int]], lanes: Int, winograd: Bool) -> PlannedStep {
         func blocks(_ tensor: String) -> Int { (shapes[tensor]![1] + lanes - 1) / lanes }
         switch node.op {
         case .convolution(let parameters):
@@ -16,7 +22,8 @@ enum KernelSelection {
                 || ((inputChannels / parameters.groups) % lanes == 0 && (outputChannels / parameters.groups) % lanes == 0)
             guard aligned else { return PlannedStep(node: node.name, kernel: .reference) }
             let outputBlocks = blocks(node.outputs[0])
-            return PlannedStep(node: node.name, kernel: .convolution,
+            let useWinograd = winograd && parameters.fitsWinograd && inputChannels >= winogradMinimumInputChannels
+            return PlannedStep(node: node.name, kernel: useWinograd ? .winograd : .convolution,
                                chunks: WeightPacking.chunks(outputBlocks: outputBlocks,
                                                             blocksPerGroup: outputBlocks / parameters.groups))
         case .deconvolution(let parameters):

@@ -62,6 +62,8 @@ public final class FastExecutor {
         switch step.kernel {
         case .convolution(let kernel):
             kernel.run(input: inputs[0], base: inputs.count > 1 ? inputs[1] : nil, output: output, threads: threads)
+        case .winograd(let kernel):
+            kernel.run(input: inputs[0], base: inputs.count > 1 ? inputs[1] : nil, output: output, threads: threads)
         case .deconvolution(let kernel):
             kernel.run(input: inputs[0], base: inputs.count > 1 ? inputs[1] : nil, output: output, threads: threads)
         case .pooling(let kernel):

@@ -32,7 +32,27 @@ import Testing
         let plan = try Exporter.plan(b.graph, lanes: 16)
         #expect(plan.buffers.count == 2)
         #expect(plan.activationBytes == 2 * 16 * 2 * 8 * 8 * 4)
-        #expect(plan.steps.allSatisfy { $0.kernel == .convolution })
+        #expect(plan.steps.allSatisfy { $0.kernel == .winograd })
+        #expect(try Exporter.plan(b.graph, lanes: 16, winograd: false).steps.allSatisfy { $0.kernel == .convolution })
+    }
+
+    /// Winograd takes Kd×3×3 convolutions with unit stride in H and W and enough
+    /// input channels; the rest stay direct.
+    @Test func winogradChoices() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 1, 4, 16, 16])
+        let first = b.convolution("first", x, inputChannels: 1, ConvolutionParameters(outputChannels: 12, kernel: [3, 3, 3]))
+        let deep = b.convolution("deep", first, inputChannels: 12, ConvolutionParameters(outputChannels: 12, kernel: [1, 3, 3]))
+        let strided = b.convolution("strided", deep, inputChannels: 12, ConvolutionParameters(outputChannels: 12, kernel: [1, 3, 3],
+                                                                                                stride: [1, 2, 2]))
+        let depthStrided = b.convolution("depth", strided, inputChannels: 12, ConvolutionParameters(
+            outputChannels: 12, kernel: [2, 3, 3], stride: [2, 1, 1], padBegin: [0, 1, 1], padEnd: [0, 1, 1]))
+        let wide = b.convolution("wide", depthStrided, inputChannels: 12, ConvolutionParameters(outputChannels: 12, kernel: [1, 5, 5],
+                                                                                                   padBegin: [0, 2, 2], padEnd: [0, 2, 2]))
+        b.output(wide)
+        let kinds = Dictionary(uniqueKeysWithValues: try Exporter.plan(b.graph, lanes: 8).steps.map { ($0.node, $0.kernel) })
+        #expect(kinds == ["first": .convolution, "deep": .winograd, "strided": .convolution, "depth": .winograd,
+                          "wide": .convolution])
     }
 
     /// A residual block: the skip tensor stays alive across the branch, in-place

@@ -91,6 +91,28 @@ let geometryCases: [ConvolutionCase] = [
                 bias: false),
 ]
 
+/// Kd×3×3 convolutions that the Winograd kernel takes (at least 8 input
+/// channels): odd and tiny output extents (partial tiles), padding wider than
+/// the kernel reach, D strides and dilations, batches, fused epilogues.
+let winogradCases: [ConvolutionCase] = [
+    convolution("Winograd 1×3×3 valid, odd H and W", input: [1, 8, 2, 9, 13], outputs: 10, kernel: [1, 3, 3]),
+    convolution("Winograd 3×3×3 'same', even sizes", input: [1, 12, 3, 8, 16], outputs: 12, kernel: [3, 3, 3],
+                padBegin: [1, 1, 1], padEnd: [1, 1, 1]),
+    convolution("Winograd result 1×1 per plane", input: [1, 9, 2, 3, 3], outputs: 4, kernel: [1, 3, 3]),
+    convolution("Winograd result one column wide", input: [1, 16, 2, 6, 3], outputs: 20, kernel: [1, 3, 3]),
+    convolution("Winograd wide asymmetric padding", input: [1, 10, 2, 4, 5], outputs: 7, kernel: [1, 3, 3],
+                padBegin: [0, 2, 0], padEnd: [0, 0, 3]),
+    convolution("Winograd D stride 2, D dilation 2", input: [1, 8, 7, 5, 7], outputs: 8, kernel: [3, 3, 3], stride: [2, 1, 1],
+                dilation: [2, 1, 1], padBegin: [2, 1, 1], padEnd: [2, 1, 1]),
+    convolution("Winograd batch of 2, 80 channels", input: [2, 80, 2, 4, 6], outputs: 80, kernel: [3, 3, 3],
+                padBegin: [1, 1, 1], padEnd: [1, 1, 1]),
+    convolution("Winograd base × scale, ELU, padded output", input: [1, 28, 3, 5, 11], outputs: 28, kernel: [3, 3, 3],
+                padBegin: [1, 1, 1], padEnd: [1, 1, 1], base: true, baseScale: true, activation: .elu(alpha: 1),
+                outputPad: ([1, 1, 1], [1, 1, 1])),
+    convolution("Winograd large values (transform rounding)", input: [1, 48, 2, 6, 10], outputs: 36, kernel: [3, 3, 3],
+                padBegin: [1, 1, 1], padEnd: [1, 1, 1]),
+]
+
 /// The fused epilogues: additive base (with and without base scales), each
 /// activation, and the padded output of the padding transformation.
 let epilogueCases: [ConvolutionCase] = [
@@ -115,6 +137,10 @@ let epilogueCases: [ConvolutionCase] = [
     }
 
     @Test(arguments: geometryCases) func geometry(_ testCase: ConvolutionCase) throws {
+        try PackedRun.expectMatchesReference(try testCase.graph())
+    }
+
+    @Test(arguments: winogradCases) func winogradGeometry(_ testCase: ConvolutionCase) throws {
         try PackedRun.expectMatchesReference(try testCase.graph())
     }
 

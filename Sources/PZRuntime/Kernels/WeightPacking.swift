@@ -7,12 +7,16 @@ import PZGraph
 ///   [input block][kd][kh][kw][input lane][OCB][output lane] (zero-filled past the
 ///   channel counts); deconvolution kernels (the sub-pixel form) the same, with
 ///   input and output channels taken from the IR's C × F layout;
+/// - Winograd F(2×2, 3×3) kernels (see WinogradKernel), per chunk:
+///   [ξ (16)][input block][kd][input lane][OCB][output lane] of U = G g Gᵀ;
 /// - per-channel vectors (bias, base scale, multipliers): padded to blocks × S.
 public enum WeightPacking {
     /// How a convolution's output blocks are grouped into chunks of 1 to 4.
     public struct Chunk: Codable, Hashable, Sendable {
         public var firstBlock: Int
         public var blocks: Int
+
+        enum CodingKeys: String, CodingKey { case firstBlock = "first_block", blocks }
 
         public init(firstBlock: Int, blocks: Int) {
             self.firstBlock = firstBlock
@@ -60,6 +64,42 @@ public enum WeightPacking {
                                 : (output * inputsPerGroup + input) * taps + tap
                             let target = (((block * taps + tap) * s + inputLane) * chunk.blocks + ob) * s + outputLane
                             packed[target] = weight.values[source]
+                        }
+                    }
+                }
+            }
+        }
+        return packed
+    }
+
+    /// The packed Winograd kernel of one chunk: for every output channel, input
+    /// channel and D-tap, the 3×3 plane g becomes U = G g Gᵀ (4×4, computed in
+    /// Double), G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]. `weight` is the
+    /// IR tensor F × C × Kd × 3 × 3 (one group).
+    public static func packWinograd(_ weight: Tensor, chunk: Chunk, lanes s: Int, inputBlocks: Int) -> [Float] {
+        let (outputs, inputs, depth) = (weight.shape[0], weight.shape[1], weight.shape[2])
+        let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        var packed = [Float](repeating: 0, count: 16 * inputBlocks * depth * s * chunk.blocks * s)
+        for ob in 0..<chunk.blocks {
+            for outputLane in 0..<s {
+                let output = (chunk.firstBlock + ob) * s + outputLane
+                guard output < outputs else { continue }
+                for input in 0..<inputs {
+                    for i in 0..<depth {
+                        let base = ((output * inputs + input) * depth + i) * 9
+                        let kernel = (0..<9).map { Double(weight.values[base + $0]) }
+                        for row in 0..<4 {
+                            for column in 0..<4 {
+                                var sum = 0.0
+                                for a in 0..<3 {
+                                    for b in 0..<3 { sum += g[row][a] * kernel[3 * a + b] * g[column][b] }
+                                }
+                                let position = 4 * row + column
+                                let (block, inputLane) = (input / s, input % s)
+                                let target = (((((position * inputBlocks + block) * depth + i) * s + inputLane) * chunk.blocks + ob) * s)
+                                    + outputLane
+                                packed[target] = Float(sum)
+                            }
                         }
                     }
                 }

@@ -82,11 +82,13 @@ struct PlanValidation {
             guard allowed else { throw fail("kernel '\(planned.kernel.rawValue)' cannot run node \(node.label)") }
         }
         switch planned.kernel {
-        case .convolution, .deconvolution:
+        case .convolution, .deconvolution, .winograd:
             guard let parameters = node.op.convolutionParameters, let input else { throw fail("kernel '\(planned.kernel.rawValue)' cannot run node \(node.label)") }
             let isDeconvolution = planned.kernel == .deconvolution
+            let isWinograd = planned.kernel == .winograd
             if case .deconvolution = node.op { try expect(isDeconvolution && DeconvolutionKernel.handles(parameters)) } else {
-                try expect(!isDeconvolution && Self.convolutionSupported(parameters, inputChannels: input.channels, lanes: s))
+                try expect(!isDeconvolution && Self.convolutionSupported(parameters, inputChannels: input.channels, lanes: s)
+                           && (!isWinograd || WinogradKernel.handles(parameters)))
             }
             let output = blocked(node.outputs[0])
             let outputBlocks = output.blocks
@@ -95,9 +97,10 @@ struct PlanValidation {
             guard let chunks = planned.chunks, Self.chunksValid(chunks, outputBlocks: outputBlocks, blocksPerGroup: blocksPerGroup) else {
                 throw fail("the chunks planned for node '\(node.name)' do not cover its output blocks")
             }
-            let taps = parameters.kernel.reduce(1, *)
+            // Floats per output block of a chunk: every tap (or Winograd position and D-tap).
+            let taps = isWinograd ? 16 * parameters.kernel[0] : parameters.kernel.reduce(1, *)
             let total = chunks.reduce(0) { $0 + inputBlocks * taps * s * $1.blocks * s }
-            let weights = try packed(node, .weight, expectedFloats: total, packing: .kernelChunks)!
+            let weights = try packed(node, .weight, expectedFloats: total, packing: isWinograd ? .winogradChunks : .kernelChunks)!
             var offset = 0
             var resolved: [ConvolutionKernel.Chunk] = []
             for chunk in chunks {
@@ -109,6 +112,10 @@ struct PlanValidation {
             if isDeconvolution {
                 return .deconvolution(DeconvolutionKernel(parameters: parameters, inputShape: input, outputShape: output,
                                                           chunks: resolved, bias: bias, baseScale: baseScale))
+            }
+            if isWinograd {
+                return .winograd(WinogradKernel(parameters: parameters, inputShape: input, outputShape: output, chunks: resolved,
+                                                bias: bias, baseScale: baseScale))
             }
             return .convolution(ConvolutionKernel(parameters: parameters, inputShape: input, outputShape: output, chunks: resolved,
                                                   groupInputBlocks: inputBlocks, outputBlocksPerGroup: blocksPerGroup,

@@ -5,6 +5,7 @@ import PZGraph
 struct RuntimeStep: @unchecked Sendable {
     enum Kernel {
         case convolution(ConvolutionKernel)
+        case winograd(WinogradKernel)
         case deconvolution(DeconvolutionKernel)
         case pooling(PoolingKernel)
         case channelwise(ChannelwiseKernel)

@@ -29,7 +29,7 @@ public struct ExecutionPlan: Codable, Equatable, Sendable {
 public struct PlannedStep: Codable, Equatable, Sendable {
     public var node: String
     public var kernel: KernelKind
-    /// Convolutions and deconvolutions: output blocks per chunk.
+    /// Convolutions (direct and Winograd) and deconvolutions: output blocks per chunk.
     public var chunks: [WeightPacking.Chunk]?
 
     public init(node: String, kernel: KernelKind, chunks: [WeightPacking.Chunk]? = nil) {
@@ -41,6 +41,8 @@ public struct PlannedStep: Codable, Equatable, Sendable {
 
 public enum KernelKind: String, Codable, Sendable, CaseIterable {
     case convolution
+    /// Convolution by Winograd F(2×2, 3×3) in H×W (kernels Kd×3×3, unit stride in H, W).
+    case winograd
     /// Kernel = stride transposed convolution (the sub-pixel form).
     case deconvolution
     case pooling
@@ -64,6 +66,8 @@ public enum KernelKind: String, Codable, Sendable, CaseIterable {
 public enum Packing: String, Sendable {
     /// Convolution kernel per chunk (see WeightPacking), chunks one after the other.
     case kernelChunks = "kernel-chunks"
+    /// Winograd-transformed kernel per chunk (see WeightPacking.packWinograd).
+    case winogradChunks = "winograd-chunks"
     /// Per-channel vector padded to whole blocks.
     case channels
     /// The IR shape in C order.

@@ -1,0 +1,283 @@
+import PZGraph
+
+/// Convolution by Winograd's minimal filtering F(2×2, 3×3) in the H×W plane, for
+/// kernels Kd×3×3 with stride and dilation 1 in H and W (any along D, one group):
+/// each 2×2 block of outputs of one D-plane takes 16 products per input channel
+/// and D-tap instead of 36 (Lavin & Gray 2016), the D-taps summed directly.
+///
+/// Per output tile row (n, od, th) — a thread takes runs of consecutive od — it
+/// 1. transforms the 4 input rows each D-tap reads, all channel blocks at once
+///    (S channels per vector): V[ξ] = Bᵀ d B, ξ = 4 × 4 transform positions,
+///    laid out [ξ][ring slot][block][tile][S] (see `WinogradLayout`); a plane
+///    already transformed for the previous od stays in its ring slot;
+/// 2. for each output chunk and each ξ, runs the generated convolution tiles over
+///    consecutive tiles with the D-taps as taps: M[ξ] = Σ V[ξ] · U[ξ], where U is
+///    the packed transformed kernel G g Gᵀ (WeightPacking.packWinograd);
+/// 3. transforms back (Y = Aᵀ M A, 2×2 outputs per tile) and stores both output
+///    rows through the epilogue (bias, base, activation, padded output).
+///
+/// Tiles inside the input read it directly; border tiles read zeros for the
+/// padding; tiles past an odd output extent are computed and not stored. Rounding differs from direct summation by a few ulp of the
+/// largest partial sums (the transforms only add, subtract and halve).
+struct WinogradKernel: @unchecked Sendable {
+    let parameters: ConvolutionParameters
+    let inputShape: BlockedShape
+    let outputShape: BlockedShape
+    let chunks: [ConvolutionKernel.Chunk]
+    let bias: UnsafePointer<Float>?
+    let baseScale: UnsafePointer<Float>?
+
+    /// Whether `parameters` is a convolution this kernel computes.
+    static func handles(_ parameters: ConvolutionParameters) -> Bool {
+        parameters.groups == 1 && parameters.kernel[1] == 3 && parameters.kernel[2] == 3
+            && parameters.stride[1] == 1 && parameters.stride[2] == 1 && parameters.dilation[1] == 1 && parameters.dilation[2] == 1
+    }
+
+    func run(input: UnsafePointer<Float>, base: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int) {
+        let (store, result) = EpilogueStore.prepare(output: output, outputShape: outputShape, parameters: parameters, bias: bias,
+                                                    baseScale: baseScale, base: base, threads: threads)
+        let layout = WinogradLayout(inputShape: inputShape, parameters: parameters, result: result)
+        // Work units: (n, tile row, run of output planes). Within a run, consecutive
+        // output planes share transformed input planes; runs are split only as far
+        // as needed for every thread to get several units.
+        let rows = inputShape.n * layout.tileRows
+        let runs = min(result[0], max(1, (4 * threads + rows - 1) / rows))
+        let sharedInput = Shared(UnsafeMutablePointer(mutating: input))
+        parallelRanges(rows * runs, threads: threads) { range in
+            if self.inputShape.lanes == 16 {
+                self.units(range, runs: runs, layout: layout, input: sharedInput.pointer, store: store, as: SIMD16<Float>.self)
+            } else {
+                self.units(range, runs: runs, layout: layout, input: sharedInput.pointer, store: store, as: SIMD8<Float>.self)
+            }
+        }
+    }
+
+    private func units<V: KernelVector>(_ range: Range<Int>, runs: Int, layout: WinogradLayout, input: UnsafePointer<Float>,
+                                        store: EpilogueStore, as _: V.Type) {
+        let p = parameters
+        let s = inputShape.lanes
+        let scratch = WinogradScratch(layout: layout)
+        defer { scratch.deallocate() }
+        for unit in range {
+            let run = unit % runs
+            let th = (unit / runs) % layout.tileRows
+            let n = unit / (runs * layout.tileRows)
+            // Which input plane each ring slot holds (none yet).
+            for slot in 0..<layout.ringSlots { scratch.slotPlanes[slot] = -1 }
+            let planes = layout.result[0] * run / runs..<layout.result[0] * (run + 1) / runs
+            for od in planes {
+                // The D-taps whose input plane exists; each plane is transformed once
+                // per unit, into the ring slot `plane mod ringSlots`.
+                var count = 0
+                for i in 0..<p.kernel[0] {
+                    let id = od * p.stride[0] - p.padBegin[0] + i * p.dilation[0]
+                    guard id >= 0, id < inputShape.d else { continue }
+                    let slot = id % layout.ringSlots
+                    if scratch.slotPlanes[slot] != id {
+                        let plane = input + n * inputShape.batchStride + id * inputShape.planeStride
+                        transformInput(plane, tileRow: th, slot: slot, layout: layout, scratch: scratch, as: V.self)
+                        scratch.slotPlanes[slot] = id
+                    }
+                    scratch.taps[count] = slot * layout.slotStride
+                    scratch.tapIndices[count] = i
+                    count += 1
+                }
+                for chunk in chunks {
+                    multiply(chunk, tapCount: count, layout: layout, scratch: scratch)
+                    transformOutput(chunk, layout: layout, scratch: scratch, as: V.self)
+                    for r in 0..<2 where 2 * th + r < layout.result[1] {
+                        store.store(scratch.outputRows + r * layout.tileColumns * 2 * chunk.blocks * s, as: V.self,
+                                    width: layout.result[2], blocks: chunk.blocks, firstBlock: chunk.firstBlock,
+                                    n: n, d: od, h: 2 * th + r, w0: 0, step: 1)
+                    }
+                }
+            }
+        }
+    }
+
+    /// V = Bᵀ d B for every tile of tile row `th` of one input plane, into `slot`.
+    /// Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]].
+    private func transformInput<V: KernelVector>(_ plane: UnsafePointer<Float>, tileRow th: Int, slot: Int,
+                                                 layout: WinogradLayout, scratch: WinogradScratch, as _: V.Type) {
+        let s = inputShape.lanes
+        let (padTop, padLeft) = (parameters.padBegin[1], parameters.padBegin[2])
+        let width = inputShape.w
+        // Tiles whose 4 input columns all lie inside the input.
+        let interior = max(0, ceilDivide(padLeft, 2))..<max(0, min(layout.tileColumns, floorDivide(width - 4 + padLeft, 2) + 1))
+        for block in 0..<inputShape.blocks {
+            // The 4 input rows (nil: in the padding).
+            func row(_ r: Int) -> UnsafePointer<Float>? {
+                let ih = 2 * th - padTop + r
+                return ih >= 0 && ih < inputShape.h ? plane + block * inputShape.blockStride + ih * inputShape.rowStride : nil
+            }
+            let (row0, row1, row2, row3) = (row(0), row(1), row(2), row(3))
+            let allRows = row0 != nil && row1 != nil && row2 != nil && row3 != nil
+            let target = scratch.transformed + slot * layout.slotStride + block * layout.blockStride
+            for tw in 0..<layout.tileColumns {
+                let fast = allRows && interior.contains(tw)
+                let firstColumn = 2 * tw - padLeft
+                @inline(__always)
+                func load(_ r: Int, _ c: Int) -> V {
+                    let line = r == 0 ? row0 : r == 1 ? row1 : r == 2 ? row2 : row3
+                    if fast { return UnsafeRawPointer(line.unsafelyUnwrapped + (firstColumn + c) * s).load(as: V.self) }
+                    guard let line, firstColumn + c >= 0, firstColumn + c < width else { return V() }
+                    return UnsafeRawPointer(line + (firstColumn + c) * s).load(as: V.self)
+                }
+                // Columns: t = Bᵀ d (column c gives t[0..3][c]), then rows: V = t B.
+                let (t00, t10, t20, t30) = Self.inputTransform(load(0, 0), load(1, 0), load(2, 0), load(3, 0))
+                let (t01, t11, t21, t31) = Self.inputTransform(load(0, 1), load(1, 1), load(2, 1), load(3, 1))
+                let (t02, t12, t22, t32) = Self.inputTransform(load(0, 2), load(1, 2), load(2, 2), load(3, 2))
+                let (t03, t13, t23, t33) = Self.inputTransform(load(0, 3), load(1, 3), load(2, 3), load(3, 3))
+                @inline(__always)
+                func put(_ r: Int, _ values: (V, V, V, V)) {
+                    let row = target + 4 * r * layout.positionStride + tw * s
+                    UnsafeMutableRawPointer(row).storeBytes(of: values.0, as: V.self)
+                    UnsafeMutableRawPointer(row + layout.positionStride).storeBytes(of: values.1, as: V.self)
+                    UnsafeMutableRawPointer(row + 2 * layout.positionStride).storeBytes(of: values.2, as: V.self)
+                    UnsafeMutableRawPointer(row + 3 * layout.positionStride).storeBytes(of: values.3, as: V.self)
+                }
+                put(0, Self.inputTransform(t00, t01, t02, t03))
+                put(1, Self.inputTransform(t10, t11, t12, t13))
+                put(2, Self.inputTransform(t20, t21, t22, t23))
+                put(3, Self.inputTransform(t30, t31, t32, t33))
+            }
+        }
+    }
+
+    /// Bᵀ applied to (d0, d1, d2, d3).
+    @inline(__always)
+    private static func inputTransform<V: KernelVector>(_ d0: V, _ d1: V, _ d2: V, _ d3: V) -> (V, V, V, V) {
+        (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+    }
+
+    /// Aᵀ applied to (m0, m1, m2, m3).
+    @inline(__always)
+    private static func outputTransform<V: KernelVector>(_ m0: V, _ m1: V, _ m2: V, _ m3: V) -> (V, V) {
+        (m0 + m1 + m2, m1 - m2 - m3)
+    }
+
+    /// M[ξ] = Σ_taps V[ξ] · U[ξ] for one chunk, on the generated tiles.
+    private func multiply(_ chunk: ConvolutionKernel.Chunk, tapCount: Int, layout: WinogradLayout, scratch: WinogradScratch) {
+        let s = inputShape.lanes
+        let productStride = layout.tileColumns * chunk.blocks * s
+        guard tapCount > 0 else {
+            scratch.products.update(repeating: 0, count: 16 * productStride)
+            return
+        }
+        let perTap = s * chunk.blocks * s
+        for t in 0..<tapCount { scratch.tapWeights[t] = scratch.tapIndices[t] * perTap }
+        let blockStride = parameters.kernel[0] * perTap
+        let half = ConvolutionTiles.usesHalfTiles(lanes: s, firstBlock: chunk.firstBlock, blocks: chunk.blocks, output: outputShape)
+        let maximum = (half ? ConvolutionTiles.maximumHalfWidth : ConvolutionTiles.maximumWidth)[chunk.blocks]
+        for position in 0..<16 {
+            var arguments = TileArguments(
+                input: UnsafePointer(scratch.transformed + position * layout.positionStride), xStep: s, xBlockStride: layout.blockStride,
+                blocks: inputShape.blocks, lastChannels: inputShape.lastBlockChannels,
+                weights: chunk.weights + position * inputShape.blocks * blockStride, wBlockStride: blockStride,
+                taps: UnsafePointer(scratch.taps), tapWeights: UnsafePointer(scratch.tapWeights), tapCount: tapCount,
+                tile: scratch.products + position * productStride)
+            var tile = 0
+            while tile < layout.tileColumns {
+                let width = min(maximum, layout.tileColumns - tile)
+                arguments.input = UnsafePointer(scratch.transformed + position * layout.positionStride + tile * s)
+                arguments.tile = scratch.products + position * productStride + tile * chunk.blocks * s
+                ConvolutionTiles.tile(lanes: s, outputBlocks: chunk.blocks, width: width, unitStride: true, halfLast: half)!(arguments)
+                tile += width
+            }
+        }
+    }
+
+    /// Y = Aᵀ M A, Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: two output rows of
+    /// 2 × tileColumns positions, laid out [row][position][block][S].
+    private func transformOutput<V: KernelVector>(_ chunk: ConvolutionKernel.Chunk, layout: WinogradLayout,
+                                                  scratch: WinogradScratch, as _: V.Type) {
+        let s = inputShape.lanes
+        let productStride = layout.tileColumns * chunk.blocks * s
+        let rowStride = layout.tileColumns * 2 * chunk.blocks * s
+        for tw in 0..<layout.tileColumns {
+            for ob in 0..<chunk.blocks {
+                @inline(__always)
+                func m(_ position: Int) -> V {
+                    UnsafeRawPointer(scratch.products + position * productStride + (tw * chunk.blocks + ob) * s).load(as: V.self)
+                }
+                let (u00, u10) = Self.outputTransform(m(0), m(4), m(8), m(12))
+                let (u01, u11) = Self.outputTransform(m(1), m(5), m(9), m(13))
+                let (u02, u12) = Self.outputTransform(m(2), m(6), m(10), m(14))
+                let (u03, u13) = Self.outputTransform(m(3), m(7), m(11), m(15))
+                let (y00, y01) = Self.outputTransform(u00, u01, u02, u03)
+                let (y10, y11) = Self.outputTransform(u10, u11, u12, u13)
+                @inline(__always)
+                func put(_ r: Int, _ column: Int, _ value: V) {
+                    UnsafeMutableRawPointer(scratch.outputRows + r * rowStride + (column * chunk.blocks + ob) * s)
+                        .storeBytes(of: value, as: V.self)
+                }
+                put(0, 2 * tw, y00)
+                put(0, 2 * tw + 1, y01)
+                put(1, 2 * tw, y10)
+                put(1, 2 * tw + 1, y11)
+            }
+        }
+    }
+}
+
+/// Extents and strides (floats) of the Winograd scratch of one convolution.
+struct WinogradLayout {
+    let result: [Int]
+    let tileRows: Int
+    let tileColumns: Int
+    let lanes: Int
+    let blocks: Int
+    let depthTaps: Int
+    /// Transformed input planes kept per thread: the D extent one output plane
+    /// reads, (Kd − 1)·dilation + 1, so that its taps fall in distinct slots.
+    let ringSlots: Int
+
+    init(inputShape: BlockedShape, parameters: ConvolutionParameters, result: [Int]) {
+        self.result = result
+        tileRows = (result[1] + 1) / 2
+        tileColumns = (result[2] + 1) / 2
+        lanes = inputShape.lanes
+        blocks = inputShape.blocks
+        depthTaps = parameters.kernel[0]
+        ringSlots = (parameters.kernel[0] - 1) * parameters.dilation[0] + 1
+    }
+
+    /// Transformed input V: [ξ][ring slot][block][tile][S].
+    var blockStride: Int { tileColumns * lanes }
+    var slotStride: Int { blocks * blockStride }
+    var positionStride: Int { ringSlots * slotStride }
+}
+
+/// One thread's Winograd buffers.
+struct WinogradScratch {
+    let transformed: UnsafeMutablePointer<Float>
+    /// M: [ξ][tile][block][S] for one chunk (at most 4 blocks).
+    let products: UnsafeMutablePointer<Float>
+    let outputRows: UnsafeMutablePointer<Float>
+    let taps: UnsafeMutablePointer<Int>
+    let tapIndices: UnsafeMutablePointer<Int>
+    let tapWeights: UnsafeMutablePointer<Int>
+    /// The input plane in each ring slot, −1 for none.
+    let slotPlanes: UnsafeMutablePointer<Int>
+
+    init(layout: WinogradLayout) {
+        let s = layout.lanes
+        transformed = .allocate(capacity: 16 * layout.positionStride)
+        products = .allocate(capacity: 16 * layout.tileColumns * 4 * s)
+        outputRows = .allocate(capacity: 2 * layout.tileColumns * 2 * 4 * s)
+        taps = .allocate(capacity: layout.depthTaps)
+        tapIndices = .allocate(capacity: layout.depthTaps)
+        tapWeights = .allocate(capacity: layout.depthTaps)
+        slotPlanes = .allocate(capacity: layout.ringSlots)
+    }
+
+    func deallocate() {
+        for pointer in [transformed, products, outputRows] { pointer.deallocate() }
+        for pointer in [taps, tapIndices, tapWeights, slotPlanes] { pointer.deallocate() }
+    }
+}
+
+extension ConvolutionParameters {
+    /// Whether the Winograd kernel computes this convolution (see WinogradKernel).
+    public var fitsWinograd: Bool { WinogradKernel.handles(self) }
+}
