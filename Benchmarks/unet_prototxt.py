@@ -15,6 +15,8 @@ All nets take 1 input channel and write 3 outputs (affinity maps) through a
 sigmoid, use BN + Scale + ELU after each convolution as the paper's evaluation
 does, and pool 1x2x2 (EM volumes are anisotropic). Pooling is written the 3-D
 forks' way: repeated kernel_size / stride in pooling_param.
+
+Usage: python3 Benchmarks/unet_prototxt.py [NAME ...]  (writes Benchmarks/nets/NAME.prototxt)
 """
 
 
@@ -157,3 +159,17 @@ def original(widths=(64, 128, 256, 512), input_shape=(1, 1, 20, 132, 132), name=
         blob = block(net.concat(up, crop), width)
     net.head(blob)
     return net.text()
+
+
+NETS = {"residual_unet3d": residual, "symmetric_unet3d": symmetric, "original_unet3d": original}
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+    directory = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nets")
+    os.makedirs(directory, exist_ok=True)
+    for name in sys.argv[1:] or NETS:
+        with open(os.path.join(directory, f"{name}.prototxt"), "w") as f:
+            f.write(NETS[name]())
+        print(f"wrote Benchmarks/nets/{name}.prototxt")
