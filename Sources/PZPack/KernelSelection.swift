@@ -17,17 +17,16 @@ enum KernelSelection {
         switch node.op {
         case .convolution(let parameters):
             let inputChannels = shapes[node.inputs[0]]![1]
-            let outputChannels = parameters.outputChannels
-            let aligned = parameters.groups == 1
-                || ((inputChannels / parameters.groups) % lanes == 0 && (outputChannels / parameters.groups) % lanes == 0)
-            guard aligned else { return PlannedStep(node: node.name, kernel: .reference) }
+            guard parameters.fitsBlockedConvolution(inputChannels: inputChannels, lanes: lanes) else {
+                return PlannedStep(node: node.name, kernel: .reference)
+            }
             let outputBlocks = blocks(node.outputs[0])
             let useWinograd = winograd && parameters.fitsWinograd && inputChannels >= winogradMinimumInputChannels
             return PlannedStep(node: node.name, kernel: useWinograd ? .winograd : .convolution,
                                chunks: WeightPacking.chunks(outputBlocks: outputBlocks,
                                                             blocksPerGroup: outputBlocks / parameters.groups))
         case .deconvolution(let parameters):
-            guard parameters.kernel == parameters.stride, parameters.dilation == [1, 1, 1], parameters.groups == 1 else {
+            guard parameters.fitsSubPixelDeconvolution else {
                 return PlannedStep(node: node.name, kernel: .reference)
             }
             let outputBlocks = blocks(node.outputs[0])

@@ -89,6 +89,10 @@ import Testing
         small.buffers[good.placements["conv"]!] = 10
         #expect(try loadError(try write(graph, plan: small).bytes).contains("too small for tensor 'conv'"))
 
+        var huge = good
+        huge.buffers[0] = 1 << 50
+        #expect(try loadError(try write(graph, plan: huge).bytes).contains("is larger than any tensor placed in it"))
+
         var shared = good
         shared.placements["pool"] = good.placements["conv"]
         #expect(try loadError(try write(graph, plan: shared).bytes).contains("still needed"))

@@ -15,11 +15,6 @@ struct DeconvolutionKernel: EpilogueRowKernel, @unchecked Sendable {
     let bias: UnsafePointer<Float>?
     let baseScale: UnsafePointer<Float>?
 
-    /// Whether `parameters` is the non-overlapping form this kernel computes.
-    static func handles(_ parameters: ConvolutionParameters) -> Bool {
-        parameters.kernel == parameters.stride && parameters.dilation == [1, 1, 1] && parameters.groups == 1
-    }
-
     var lanes: Int { inputShape.lanes }
 
     func rows<V: KernelVector>(_ range: Range<Int>, result: [Int], input: UnsafePointer<Float>,

@@ -1,7 +1,8 @@
 import PZGraph
 
 /// Convolution by Winograd's minimal filtering F(2×2, 3×3) in the H×W plane, for
-/// kernels Kd×3×3 with stride and dilation 1 in H and W (any along D, one group):
+/// kernels Kd×3×3 with stride and dilation 1 in H and W (any along D, one group;
+/// `ConvolutionParameters.fitsWinograd`):
 /// each 2×2 block of outputs of one D-plane takes 16 products per input channel
 /// and D-tap instead of 36 (Lavin & Gray 2016), the D-taps summed directly.
 ///
@@ -26,12 +27,6 @@ struct WinogradKernel: @unchecked Sendable {
     let chunks: [ConvolutionKernel.Chunk]
     let bias: UnsafePointer<Float>?
     let baseScale: UnsafePointer<Float>?
-
-    /// Whether `parameters` is a convolution this kernel computes.
-    static func handles(_ parameters: ConvolutionParameters) -> Bool {
-        parameters.groups == 1 && parameters.kernel[1] == 3 && parameters.kernel[2] == 3
-            && parameters.stride[1] == 1 && parameters.stride[2] == 1 && parameters.dilation[1] == 1 && parameters.dilation[2] == 1
-    }
 
     func run(input: UnsafePointer<Float>, base: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int) {
         let (store, result) = EpilogueStore.prepare(output: output, outputShape: outputShape, parameters: parameters, bias: bias,
@@ -275,9 +270,4 @@ struct WinogradScratch {
         for pointer in [transformed, products, outputRows] { pointer.deallocate() }
         for pointer in [taps, tapIndices, tapWeights, slotPlanes] { pointer.deallocate() }
     }
-}
-
-extension ConvolutionParameters {
-    /// Whether the Winograd kernel computes this convolution (see WinogradKernel).
-    public var fitsWinograd: Bool { WinogradKernel.handles(self) }
 }

@@ -39,7 +39,8 @@ struct PlanValidation {
         return steps
     }
 
-    /// Every tensor placed, every buffer big enough, no overlapping lifetimes.
+    /// Every tensor placed, every buffer as large as its largest tensor (no
+    /// larger: the executor allocates them), no overlapping lifetimes.
     private func checkBuffers() throws {
         var lastUse: [String: Int] = [:]
         for (index, node) in graph.nodes.enumerated() {
@@ -47,6 +48,7 @@ struct PlanValidation {
         }
         for output in graph.outputNames { lastUse[output] = graph.nodes.count }
         var holder: [Int: (tensor: String, until: Int)] = [:]
+        var largest = [Int](repeating: 0, count: plan.buffers.count)
         for (index, node) in graph.nodes.enumerated() {
             for (position, output) in node.outputs.enumerated() {
                 guard let buffer = plan.placements[output], plan.buffers.indices.contains(buffer) else {
@@ -55,6 +57,7 @@ struct PlanValidation {
                 guard plan.buffers[buffer] >= blocked(output).floatCount else {
                     throw fail("buffer \(buffer) is too small for tensor '\(output)'")
                 }
+                largest[buffer] = max(largest[buffer], blocked(output).floatCount)
                 if let current = holder[buffer], current.until >= index {
                     let inPlace = node.inPlace && position == 0 && node.inputs.first == current.tensor && current.until == index
                     guard inPlace else {
@@ -63,6 +66,9 @@ struct PlanValidation {
                 }
                 holder[buffer] = (output, lastUse[output] ?? index)
             }
+        }
+        for (buffer, floats) in plan.buffers.enumerated() where floats > largest[buffer] {
+            throw fail("buffer \(buffer) (\(floats) floats) is larger than any tensor placed in it (\(largest[buffer]))")
         }
     }
 
@@ -86,9 +92,9 @@ struct PlanValidation {
             guard let parameters = node.op.convolutionParameters, let input else { throw fail("kernel '\(planned.kernel.rawValue)' cannot run node \(node.label)") }
             let isDeconvolution = planned.kernel == .deconvolution
             let isWinograd = planned.kernel == .winograd
-            if case .deconvolution = node.op { try expect(isDeconvolution && DeconvolutionKernel.handles(parameters)) } else {
-                try expect(!isDeconvolution && Self.convolutionSupported(parameters, inputChannels: input.channels, lanes: s)
-                           && (!isWinograd || WinogradKernel.handles(parameters)))
+            if case .deconvolution = node.op { try expect(isDeconvolution && parameters.fitsSubPixelDeconvolution) } else {
+                try expect(!isDeconvolution && parameters.fitsBlockedConvolution(inputChannels: input.channels, lanes: s)
+                           && (!isWinograd || parameters.fitsWinograd))
             }
             let output = blocked(node.outputs[0])
             let outputBlocks = output.blocks
@@ -182,13 +188,6 @@ struct PlanValidation {
         default:
             throw fail("kernel 'channelwise' cannot run node \(node.label)")
         }
-    }
-
-    /// Whether the convolution kernel runs these parameters: one group, or groups
-    /// whose channel counts are whole blocks.
-    static func convolutionSupported(_ parameters: ConvolutionParameters, inputChannels: Int, lanes: Int) -> Bool {
-        parameters.groups == 1
-            || ((inputChannels / parameters.groups) % lanes == 0 && (parameters.outputChannels / parameters.groups) % lanes == 0)
     }
 
     static func chunksValid(_ chunks: [WeightPacking.Chunk], outputBlocks: Int, blocksPerGroup: Int) -> Bool {

@@ -1,19 +1,12 @@
 /// A float buffer aligned to 64 bytes (one cache line, one AVX-512 vector).
 final class AlignedBuffer: @unchecked Sendable {
-    private(set) var pointer: UnsafeMutablePointer<Float>
-    private(set) var capacity: Int
+    let pointer: UnsafeMutablePointer<Float>
+    let capacity: Int
 
+    /// A zero-filled buffer of at least `floats` floats.
     init(floats: Int) {
         capacity = max(floats, 16)
         pointer = AlignedBuffer.allocate(capacity)
-    }
-
-    /// Grows (never shrinks) to hold `floats`; contents are not kept.
-    func reserve(_ floats: Int) {
-        guard floats > capacity else { return }
-        UnsafeMutableRawPointer(pointer).deallocate()
-        capacity = floats
-        pointer = AlignedBuffer.allocate(floats)
     }
 
     private static func allocate(_ floats: Int) -> UnsafeMutablePointer<Float> {

@@ -21,7 +21,6 @@ public struct BlockedShape: Hashable, Sendable {
     public var blockStride: Int { d * h * w * lanes }
     public var batchStride: Int { blocks * blockStride }
     public var floatCount: Int { n * batchStride }
-    public var byteCount: Int { floatCount * 4 }
     /// Real channels in the last block.
     public var lastBlockChannels: Int { channels - (blocks - 1) * lanes }
 

@@ -1,5 +1,5 @@
 /// The vector types the kernels use: S = 8 (ymm) or 16 (zmm) float lanes.
-protocol KernelVector: SIMD where Scalar == Float, MaskStorage.Scalar: FixedWidthInteger {
+protocol KernelVector: SIMD where Scalar == Float {
     /// 2ⁿ for integral n in [−126, 127], built in the exponent bits.
     static func powerOfTwo(_ n: Self) -> Self
     /// Lane-wise maximum and minimum (see `selectBySign`).
