@@ -87,4 +87,14 @@ import Testing
         let kinds = Dictionary(uniqueKeysWithValues: try Exporter.plan(b.graph, lanes: 16).steps.map { ($0.node, $0.kernel) })
         #expect(kinds == ["grouped": .reference, "up": .deconvolution, "overlap": .reference, "softmax": .softmax])
     }
+
+    /// With half tiles, S = 16 pads a 36-channel layer no more than S = 8 does,
+    /// so the measured advantage of 16-lane tiles decides.
+    @Test func laneChoicePrefersSixteenForUNetChannels() {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 28, 2, 8, 8])
+        let y = b.convolution("up", x, inputChannels: 28, ConvolutionParameters(outputChannels: 36, kernel: [1, 3, 3]))
+        b.output(b.convolution("down", y, inputChannels: 36, ConvolutionParameters(outputChannels: 28, kernel: [1, 3, 3])))
+        #expect(LaneChoice.automatic(for: b.graph) == 16)
+    }
 }

@@ -97,7 +97,7 @@ struct ConvolutionKernel: EpilogueRowKernel, @unchecked Sendable {
                     ow += width
                 }
                 // Border columns: only the kw taps that land inside the input.
-                for ow in Array(0..<firstInterior) + Array(lastInterior..<result[2]) {
+                for ow in 0..<result[2] where ow < firstInterior || ow >= lastInterior {
                     var edgeCount = 0
                     for t in 0..<count {
                         let k = tapIndices[t] % kw
