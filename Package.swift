@@ -1,15 +1,40 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// The fast executor's kernels are compiled for a target CPU: `native` by default,
-// overridable with PZCONV_TARGET_CPU (e.g. `x86-64-v3`, `znver4`, `skylake-avx512`)
-// when the binary must run on other machines than the one that built it. Debug
-// builds optimize the kernels too: the tests then check the code that ships, and
-// unoptimized generic SIMD code would be a hundred times slower.
-let targetCPU = Context.environment["PZCONV_TARGET_CPU"] ?? "native"
-let kernelSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU]),
+import Foundation
+
+// The fast executor's kernels are built twice from one source (Sources/PZKernels;
+// Sources/PZKernelsAVX512 is a link to it): PZKernelsAVX2 for AVX2 + FMA (16 ymm
+// registers) and PZKernelsAVX512 for AVX-512 (32 zmm registers, PZCONV_AVX512
+// defined); the runtime picks the build the CPU runs (PZCONV_ISA=avx2 forces the
+// AVX2 one). Each is compiled -Ounchecked for a target CPU: the build's own CPU
+// (`native`) for the build of its instruction set, and the baseline of the other
+// (haswell for AVX2, skylake-avx512 for AVX-512) so that one binary serves both.
+// PZCONV_TARGET_CPU names another CPU for the build of its instruction set (e.g.
+// `x86-64-v3` or `haswell` for a portable AVX2 build, `znver4`,
+// `skylake-avx512`); x86-64-v3 and x86-64-v4 stand for haswell and
+// skylake-avx512, which the Swift compiler names. Debug builds optimize the
+// kernels too: the tests then check the code that ships, and unoptimized generic
+// SIMD code would be a hundred times slower.
+let requestedCPU = Context.environment["PZCONV_TARGET_CPU"] ?? "native"
+let aliases = ["x86-64-v3": "haswell", "x86-64-v4": "skylake-avx512"]
+let targetCPU = aliases[requestedCPU] ?? requestedCPU
+let avx512CPUs: Set<String> = [
+    "skylake-avx512", "skx", "cascadelake", "cooperlake", "cannonlake", "icelake-client", "icelake-server", "rocketlake",
+    "tigerlake", "sapphirerapids", "emeraldrapids", "graniterapids", "graniterapids-d", "diamondrapids", "znver4", "znver5",
 ]
+/// Whether `cpu` (a -target-cpu name; `native`: this machine) has AVX-512F.
+func hasAVX512(_ cpu: String) -> Bool {
+    guard cpu == "native" else { return avx512CPUs.contains(cpu) }
+    let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    return flags.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx512f") ?? false
+}
+#if arch(x86_64)
+let (avx2CPU, avx512CPU) = hasAVX512(targetCPU) ? ("haswell", targetCPU) : (targetCPU, "skylake-avx512")
+#else
+let (avx2CPU, avx512CPU) = (targetCPU, targetCPU)
+#endif
+func kernelSettings(cpu: String) -> [SwiftSetting] { [.unsafeFlags(["-Ounchecked", "-target-cpu", cpu])] }
 
 let package = Package(
     name: "pzconv",
@@ -27,6 +52,7 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c",
                        providers: [.apt(["libprotobuf-c-dev"])]),
         .target(name: "CCaffeProto", dependencies: ["CProtobufC"], exclude: ["proto"]),
+        .target(name: "CPZCPU"),
 
         // MARK: Support
         .target(name: "PZHDF5", dependencies: ["CHDF5"]),
@@ -37,8 +63,12 @@ let package = Package(
         .target(name: "PZReference", dependencies: ["PZGraph"]),
         .target(name: "PZPatchIO", dependencies: ["PZGraph", "PZHDF5"]),
         .target(name: "PZPasses", dependencies: ["PZGraph", "PZReference"]),
-        .target(name: "PZRuntime", dependencies: ["PZGraph", "PZReference"], swiftSettings: kernelSettings),
-        .target(name: "PZPack", dependencies: ["PZGraph", "PZRuntime"]),
+        .target(name: "PZPack", dependencies: ["PZGraph", "CPZCPU"]),
+        .target(name: "PZKernelsAVX2", dependencies: ["PZGraph", "PZPack"], path: "Sources/PZKernels",
+                swiftSettings: kernelSettings(cpu: avx2CPU)),
+        .target(name: "PZKernelsAVX512", dependencies: ["PZGraph", "PZPack"], path: "Sources/PZKernelsAVX512",
+                swiftSettings: kernelSettings(cpu: avx512CPU) + [.define("PZCONV_AVX512")]),
+        .target(name: "PZRuntime", dependencies: ["PZGraph", "PZReference", "PZPack", "PZKernelsAVX2", "PZKernelsAVX512"]),
 
         // MARK: Command line
         .target(name: "PZCommands", dependencies: [
@@ -58,6 +88,9 @@ let package = Package(
         .testTarget(name: "PZReferenceTests", dependencies: ["PZReference", "PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZPatchIOTests", dependencies: ["PZPatchIO", "PZHDF5", "PZTestSupport"], exclude: ["Data"]),
         .testTarget(name: "PZRuntimeTests", dependencies: ["PZRuntime", "PZPack", "PZGraph", "PZReference", "PZTestSupport"]),
+        .testTarget(name: "PZKernelsAVX2Tests", dependencies: ["PZKernelsAVX2", "PZPack"], path: "Tests/PZKernelsTests"),
+        .testTarget(name: "PZKernelsAVX512Tests", dependencies: ["PZKernelsAVX512", "PZPack"], path: "Tests/PZKernelsAVX512Tests",
+                    swiftSettings: [.define("PZCONV_AVX512")]),
         .testTarget(name: "PZPackTests", dependencies: ["PZPack", "PZRuntime", "PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZCommandsTests", dependencies: ["pzconv", "PZGraph", "PZPatchIO", "PZTestSupport"]),
     ]

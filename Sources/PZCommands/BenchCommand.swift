@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PZGraph
+import PZPack
 import PZRuntime
 
 struct BenchCommand: ParsableCommand {
@@ -33,8 +34,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs.")
     var iterations = 60
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var executorOptions: ExecutorOptions
 
     @Flag(help: "Also print the time of each layer.")
     var layers = false
@@ -44,14 +44,14 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         guard warmup >= 0, iterations >= 1 else { throw CommandError("--warmup must be ≥ 0 and --iterations ≥ 1") }
-        if let threads, threads < 1 { throw CommandError("--threads must be at least 1") }
-        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let threadCount = executorOptions.threadCount
+        let isa = try executorOptions.instructionSet()
         if peak {
             guard model == nil else { throw CommandError("--peak times the machine, not a model: drop \(model!)") }
-            return try printPeak(threads: threadCount)
+            return try printPeak(isa: isa, threads: threadCount)
         }
         guard let model else { throw CommandError("give a .pz model to time (or --peak)") }
-        let packed = try ModelFile.loadPacked(model)
+        let packed = try ModelFile.loadPacked(model, instructionSet: isa)
         let executor = FastExecutor(model: packed, threads: threadCount)
         var inputs: [String: Tensor] = [:]
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -75,41 +75,46 @@ struct BenchCommand: ParsableCommand {
         let sorted = times.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         let flops = packed.graph.statistics(shapes: packed.shapes).reduce(0) { $0 + $1.flops }
-        let result = BenchResult(model: model, threads: executor.threads, lanes: packed.plan.lanes, warmup: warmup,
+        let result = BenchResult(model: model, isa: packed.plan.isa.rawValue, threads: executor.threads, lanes: packed.plan.lanes,
+                                 warmup: warmup,
                                  iterations: iterations, medianSeconds: median, minSeconds: sorted[0],
                                  gflops: Double(flops) / median / 1e9, flops: flops,
                                  activationBytes: packed.activationBytes, peakResidentBytes: PeakMemory.residentBytes(),
-                                 layers: layers ? zip(executor.stepNames, zip(stepTotals, executor.stepFlops)).map {
-                                     BenchResult.Layer(name: $0.0, seconds: $0.1.0 / Double(iterations), flops: $0.1.1)
+                                 layers: layers ? executor.stepNames.indices.map {
+                                     BenchResult.Layer(name: executor.stepNames[$0], kernel: executor.stepKernels[$0].rawValue,
+                                                       seconds: stepTotals[$0] / Double(iterations), flops: executor.stepFlops[$0])
                                  } : nil)
         print(json ? try result.json() : result.text())
     }
 }
 
 extension BenchCommand {
-    private func printPeak(threads: Int) throws {
-        let figures = PeakFigures(lanes: 16, oneThread: PeakThroughput.measure(threads: 1) / 1e9, threads: threads,
-                                  allThreads: PeakThroughput.measure(threads: threads) / 1e9)
+    private func printPeak(isa: InstructionSet, threads: Int) throws {
+        let lanes = isa == .avx512 ? 16 : 8
+        let figures = PeakFigures(isa: isa.rawValue, lanes: lanes, oneThread: MachinePeak.measure(isa, threads: 1) / 1e9,
+                                  threads: threads, allThreads: MachinePeak.measure(isa, threads: threads) / 1e9)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(figures), as: UTF8.self))
         } else {
-            print(String(format: "FMA peak (S = 16 lanes, median of 5): %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads",
-                         figures.oneThread, figures.allThreads, threads))
+            print(String(format: "FMA peak (%@ kernels, S = %d lanes, median of 5): %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads",
+                         isa.displayName, lanes, figures.oneThread, figures.allThreads, threads))
         }
     }
 }
 
 /// What `bench --peak` measured, in GFLOP/s.
 struct PeakFigures: Encodable {
+    /// The instruction set of the kernel build that ran (avx2, avx512).
+    var isa: String
     var lanes: Int
     var oneThread: Double
     var threads: Int
     var allThreads: Double
 
     enum CodingKeys: String, CodingKey {
-        case lanes, oneThread = "one_thread_gflops", threads, allThreads = "all_threads_gflops"
+        case isa, lanes, oneThread = "one_thread_gflops", threads, allThreads = "all_threads_gflops"
     }
 }
 
@@ -117,11 +122,13 @@ struct PeakFigures: Encodable {
 struct BenchResult: Encodable {
     struct Layer: Encodable {
         var name: String
+        var kernel: String
         var seconds: Double
         var flops: Int
     }
 
     var model: String
+    var isa: String
     var threads: Int
     var lanes: Int
     var warmup: Int
@@ -135,7 +142,7 @@ struct BenchResult: Encodable {
     var layers: [Layer]?
 
     enum CodingKeys: String, CodingKey {
-        case model, threads, lanes, warmup, iterations, medianSeconds = "median_seconds", minSeconds = "min_seconds", gflops
+        case model, isa, threads, lanes, warmup, iterations, medianSeconds = "median_seconds", minSeconds = "min_seconds", gflops
         case flops, activationBytes = "activation_bytes", peakResidentBytes = "peak_resident_bytes", layers
     }
 
@@ -146,15 +153,16 @@ struct BenchResult: Encodable {
     }
 
     func text() -> String {
-        var lines = [String(format: "%@: %d threads, S = %d, %d warm-up + %d timed runs", model, threads, lanes, warmup, iterations),
+        var lines = [String(format: "%@: %@ kernels, %d threads, S = %d, %d warm-up + %d timed runs", model, isa, threads, lanes,
+                            warmup, iterations),
                      String(format: "median %.4f s, min %.4f s, %.1f GFLOP/s (%.2f GFLOP per run)", medianSeconds, minSeconds,
                             gflops, Double(flops) / 1e9),
                      "activation memory \(formatBytes(activationBytes)) (plan), peak resident \(formatBytes(peakResidentBytes))"]
         if let layers {
-            let table = TextTable(columns: ["layer", "ms", "GFLOP/s", "share"])
+            let table = TextTable(columns: ["layer", "kernel", "ms", "GFLOP/s", "share"])
             let total = layers.reduce(0) { $0 + $1.seconds }
             for layer in layers {
-                table.add([layer.name, String(format: "%.3f", layer.seconds * 1000),
+                table.add([layer.name, layer.kernel, String(format: "%.3f", layer.seconds * 1000),
                            layer.flops > 0 ? String(format: "%.1f", Double(layer.flops) / layer.seconds / 1e9) : "-",
                            String(format: "%.1f%%", layer.seconds / total * 100)])
             }

@@ -18,12 +18,10 @@ struct ExecutorCheck: Encodable {
     static let widths = [16, 8]
 
     static func run(_ graph: Graph, patch: VerificationPatch, lanes: Int, tolerance: Double) throws -> ExecutorCheck {
-        let plan = try Exporter.plan(graph, lanes: lanes)
+        let isa = try InstructionSet.current()
+        let plan = try Exporter.plan(graph, isa: isa, lanes: lanes)
         let bytes = try Exporter.encode(graph, plan: plan, sourceModelSHA256: "")
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pzconv-verify-\(UUID().uuidString).pz").path
-        try AtomicFile.write(bytes, to: path)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let executor = FastExecutor(model: try PackedModel.load(path: path),
+        let executor = FastExecutor(model: try PackedModel.load(bytes: bytes, name: "the packed model", instructionSet: isa),
                                     threads: ProcessInfo.processInfo.activeProcessorCount)
         let outputs = try executor.run(inputs: patch.inputs)
         var figures = ErrorFigures.zero

@@ -1,8 +1,8 @@
+import Foundation
 import ArgumentParser
 import PZGraph
 import PZPack
 import PZPasses
-import PZRuntime
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,14 +12,22 @@ struct ExportCommand: ParsableCommand {
         Runs the verified pass pipeline (skipped with --no-passes), packs the weights in the blocked \
         layout (channels in blocks of S = 8 or 16), plans the execution (kernel and tiling per layer, \
         buffer reuse) and writes one checksummed, memory-mappable file with the source model's SHA-256 and \
-        the verification record. Convolutions with 3×3 kernels in H×W (any depth), unit stride in H and W \
-        and at least 8 input channels run on Winograd F(2×2, 3×3) unless --no-winograd; the others on the \
-        direct kernel. Without --golden the passes are verified on seeded random patches, at a \
+        the verification record. The plan is made for this CPU's instruction set (AVX-512 or AVX2; \
+        --isa plans for another): the SIMD width, the chunks of output blocks per register tile and \
+        Winograd follow its measured tuning; a CPU with another instruction set re-plans the model when \
+        it loads it. Convolutions with 3×3 kernels in H×W (any depth), unit stride in H and W and at least \
+        8 input channels run on Winograd F(2×2, 3×3) unless --no-winograd, as do stride-1 \
+        deconvolutions with such kernels; the other convolutions on the direct kernel, depthwise ones on \
+        the depthwise kernel, the other deconvolutions on output phases (each a direct convolution with \
+        its sub-kernel). Every node runs on a blocked kernel; a node on the reference kernel (only where \
+        --reference-kernel asks) is named in a warning with its share of the FLOPs, and --strict refuses \
+        to write such a model. Without --golden the passes are verified on seeded random patches, at a \
         reduced input size when the model is large (the fusions do not depend on shapes).
 
         Examples:
           pzconv export net.pzir -o net.pz
           pzconv export net.pzir -o net.pz --simd 8 --no-winograd
+          pzconv export net.pzir -o net.pz --isa avx2
           pzconv export net.pzir -o net.pz --golden golden/ --tolerance 1e-4
         """
     )
@@ -32,6 +40,15 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: "SIMD width S of the blocked layout: 8 or 16 (default: chosen for this model, see README).")
     var simd: Int?
+
+    @Option(help: "Plan for this instruction set: avx2 or avx512 (default: this CPU's; also PZCONV_ISA).")
+    var isa: String?
+
+    @Flag(help: "Refuse to write the model if any node would run on the reference kernel.")
+    var strict = false
+
+    @Option(help: "Run this node (of the optimized graph) on the reference kernel, to bisect a kernel; repeatable.")
+    var referenceKernel: [String] = []
 
     @Flag(help: "Pack the graph as it is, without running the pass pipeline.")
     var noPasses = false
@@ -48,22 +65,53 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         guard output.hasSuffix(".pz") else { throw CommandError("\(output): the output of export must be a .pz file") }
         if let simd, simd != 8, simd != 16 { throw CommandError("--simd must be 8 or 16, not \(simd)") }
+        let instructionSet = try isa.map { try InstructionSet.named($0, source: "--isa") } ?? InstructionSet.current()
         let bytes = try readFileBytes(model)
         let graph = try ModelFile.loadGraph(model)
         let optimized = noPasses ? graph
             : try VerifiedOptimization.run(graph, pipeline: PassPipeline(tolerance: tolerance), golden: golden)
-        let lanes = simd ?? LaneChoice.automatic(for: optimized)
-        let plan = try Exporter.plan(optimized, lanes: lanes, winograd: !noWinograd)
+        for name in referenceKernel where !optimized.nodes.contains(where: { $0.name == name }) {
+            throw CommandError("--reference-kernel \(name): the optimized graph has no node of that name (see pzconv inspect)")
+        }
+        let plan = try Exporter.plan(optimized, isa: instructionSet, lanes: simd, winograd: !noWinograd,
+                                     referenceNodes: Set(referenceKernel))
+        let fallbacks = ReferenceFallbacks(graph: optimized, plan: plan)
+        if !fallbacks.nodes.isEmpty {
+            printToStandardError((strict ? "error: " : "warning: ") + fallbacks.description)
+            if strict { throw ExitCode(1) }
+        }
         try AtomicFile.write(try Exporter.encode(optimized, plan: plan, sourceModelSHA256: SHA256.hexDigest(bytes)), to: output)
         var kernels: [String: Int] = [:]
         for step in plan.steps { kernels[step.kernel.rawValue, default: 0] += 1 }
-        print("\(model) → \(output): \(graph.nodes.count) → \(optimized.nodes.count) nodes, S = \(lanes), "
-              + "\(plan.steps.count) steps (" + kernels.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-              + "), activation memory \(formatBytes(plan.activationBytes)) in \(plan.buffers.count) buffers")
+        let summary = kernels.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        print("\(model) → \(output): \(graph.nodes.count) → \(optimized.nodes.count) nodes, \(instructionSet.displayName), "
+              + "S = \(plan.lanes), \(plan.steps.count) steps (\(summary)), activation memory \(formatBytes(plan.activationBytes)) "
+              + "in \(plan.buffers.count) buffers")
         if let record = optimized.verification {
             print("passes verified on \(record.patches): " + (record.holds ? "all within \(formatError(record.tolerance))"
                 : "some rolled back (see pzconv inspect \(output))"))
         }
+    }
+}
+
+/// The nodes a plan runs on the reference kernel, with their share of the FLOPs.
+struct ReferenceFallbacks: CustomStringConvertible {
+    let nodes: [(name: String, op: String, flops: Int)]
+    let totalFlops: Int
+
+    init(graph: Graph, plan: ExecutionPlan) {
+        let statistics = graph.statistics(shapes: (try? graph.inferShapes()) ?? [:])
+        let flops = Dictionary(uniqueKeysWithValues: zip(graph.nodes.map(\.name), statistics.map(\.flops)))
+        let ops = Dictionary(uniqueKeysWithValues: graph.nodes.map { ($0.name, $0.op.typeName) })
+        nodes = plan.steps.filter { $0.kernel == .reference }.map { ($0.node, ops[$0.node] ?? "?", flops[$0.node] ?? 0) }
+        totalFlops = max(1, statistics.reduce(0) { $0 + $1.flops })
+    }
+
+    var description: String {
+        let share = Double(nodes.reduce(0) { $0 + $1.flops }) / Double(totalFlops) * 100
+        return "\(nodes.count) node(s) run on the scalar reference kernel (\(String(format: "%.2f", share))% of the FLOPs): "
+            + nodes.map { "'\($0.name)' (\($0.op), \(String(format: "%.2f", Double($0.flops) / Double(totalFlops) * 100))%)" }
+                .joined(separator: ", ")
     }
 }
 

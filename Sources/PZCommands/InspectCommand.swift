@@ -28,7 +28,7 @@ struct InspectCommand: ParsableCommand {
         if model.hasSuffix(".pz") {
             let packed = try ModelFile.loadPacked(model)
             report = InspectReport(graph: packed.graph, file: model)
-            report.packed = .init(plan: packed.plan, sourceModelSHA256: packed.sourceModelSHA256)
+            report.packed = .init(model: packed)
         } else {
             report = InspectReport(graph: try ModelFile.loadGraph(model), file: model)
         }

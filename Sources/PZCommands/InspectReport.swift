@@ -1,5 +1,6 @@
 import Foundation
 import PZGraph
+import PZPack
 import PZRuntime
 
 /// What `pzconv inspect` prints, as text or JSON.
@@ -59,17 +60,33 @@ struct InspectReport: Encodable {
             var chunks: [Int]?
         }
 
+        /// The instruction set the plan shown is for (this CPU's), and the one the
+        /// file was planned for when the loader re-planned it.
+        var isa: String
+        var replannedFrom: String?
         var lanes: Int
         var sourceModelSHA256: String
         var buffers: Int
         var activationBytes: Int
         var steps: [Step]
+        /// Nodes on the scalar reference kernel, and their share of the FLOPs (%).
+        var referenceNodes: [String]
+        var referenceFlopsPercent: Double
 
         enum CodingKeys: String, CodingKey {
-            case lanes, sourceModelSHA256 = "source_model_sha256", buffers, activationBytes = "activation_bytes", steps
+            case isa, replannedFrom = "replanned_from", lanes, sourceModelSHA256 = "source_model_sha256", buffers
+            case activationBytes = "activation_bytes", steps, referenceNodes = "reference_nodes"
+            case referenceFlopsPercent = "reference_flops_percent"
         }
 
-        init(plan: ExecutionPlan, sourceModelSHA256: String) {
+        init(model: PackedModel) {
+            let plan = model.plan
+            isa = plan.isa.rawValue
+            replannedFrom = model.replannedFrom?.rawValue
+            let fallbacks = ReferenceFallbacks(graph: model.graph, plan: plan)
+            referenceNodes = fallbacks.nodes.map(\.name)
+            referenceFlopsPercent = Double(fallbacks.nodes.reduce(0) { $0 + $1.flops }) / Double(fallbacks.totalFlops) * 100
+            let sourceModelSHA256 = model.sourceModelSHA256
             lanes = plan.lanes
             self.sourceModelSHA256 = sourceModelSHA256
             buffers = plan.buffers.count
@@ -150,9 +167,15 @@ struct InspectReport: Encodable {
         }
         lines.append("total: \(totals.nodes) nodes, \(totals.parameters) parameters, \(formatFlops(totals.flops)) per run")
         if let packed {
-            lines.append("packed: S = \(packed.lanes), \(packed.steps.count) steps, activation memory "
+            let isa = InstructionSet(rawValue: packed.isa)?.displayName ?? packed.isa
+            let origin = packed.replannedFrom.map { " (the file was planned for \(InstructionSet(rawValue: $0)?.displayName ?? $0); "
+                + "re-planned at load for this CPU)" } ?? ""
+            lines.append("packed: \(isa) kernels\(origin), S = \(packed.lanes), \(packed.steps.count) steps, activation memory "
                          + "\(formatBytes(packed.activationBytes)) in \(packed.buffers) buffers; exported from a .pzir with sha256 "
                          + (packed.sourceModelSHA256.isEmpty ? "(none recorded)" : packed.sourceModelSHA256))
+            lines.append(packed.referenceNodes.isEmpty ? "every node runs on a blocked kernel"
+                : "on the scalar reference kernel: \(packed.referenceNodes.joined(separator: ", ")) "
+                    + String(format: "(%.2f%% of the FLOPs)", packed.referenceFlopsPercent))
         }
         if let verification {
             lines.append("verification (tolerance \(formatError(verification.tolerance)), \(verification.patches)): "

@@ -1,4 +1,5 @@
 import PZGraph
+import PZPack
 import PZRuntime
 
 /// Opens model files by extension.
@@ -15,10 +16,10 @@ enum ModelFile {
     }
 
     /// Loads a `.pz` packed model (every check of `PackedModel.load` applies).
-    static func loadPacked(_ path: String) throws -> PackedModel {
+    static func loadPacked(_ path: String, instructionSet: InstructionSet? = nil) throws -> PackedModel {
         guard path.hasSuffix(".pz") else {
             throw CommandError("\(path): not a packed model (expected .pz; make one with pzconv export)")
         }
-        return try PackedModel.load(path: path)
+        return try PackedModel.load(path: path, instructionSet: instructionSet)
     }
 }

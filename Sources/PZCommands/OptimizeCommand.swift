@@ -25,31 +25,18 @@ struct OptimizeCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The optimized .pzir file to write.")
     var output: String
 
-    @Option(help: "Comma-separated passes to run (default: all, in the paper's order).")
-    var passes: String?
-
-    @Option(help: "Largest accepted error, relative to max(1, |reference|max).")
-    var tolerance: Double = 1e-4
-
     @Option(help: "Golden data: a directory (input.npy, output.<name>.npy), or input.npy:output.npy.")
     var golden: String?
 
-    @Flag(help: "Print each rewrite and each declined candidate.")
-    var verbose = false
-
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var pipelineOptions: PipelineOptions
 
     func run() throws {
         guard output.hasSuffix(".pzir") else { throw CommandError("\(output): the output of optimize must be a .pzir file") }
         let graph = try ModelFile.loadGraph(model)
-        let selected = try passes.map { try PassPipeline.passes(named: $0.split(separator: ",").map(String.init)) }
-            ?? PassPipeline.standardPasses
-        let optimized = try VerifiedOptimization.run(graph, pipeline: PassPipeline(passes: selected, tolerance: tolerance),
-                                                     golden: golden)
+        let optimized = try VerifiedOptimization.run(graph, pipeline: try pipelineOptions.pipeline(), golden: golden)
         try PZIRFile.write(optimized, to: output)
         let report = VerificationReport(entries: [.init(model: model, nodes: graph.nodes.count, record: optimized.verification!)])
-        print(json ? try report.json() : report.table(verbose: verbose))
-        if !json { print("\(model) → \(output): \(graph.nodes.count) → \(optimized.nodes.count) nodes") }
+        print(pipelineOptions.json ? try report.json() : report.table(verbose: pipelineOptions.verbose))
+        if !pipelineOptions.json { print("\(model) → \(output): \(graph.nodes.count) → \(optimized.nodes.count) nodes") }
     }
 }

@@ -30,12 +30,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write an output; repeat for models with several outputs, in output order.")
     var output: [String] = []
 
-    @Option(help: "Worker threads for a .pz model (default: all cores).")
-    var threads: Int?
+    @OptionGroup var executorOptions: ExecutorOptions
 
     func run() throws {
-        if let threads, threads < 1 { throw CommandError("--threads must be at least 1") }
-        let packed = model.hasSuffix(".pz") ? try ModelFile.loadPacked(model) : nil
+        let packed = model.hasSuffix(".pz") ? try ModelFile.loadPacked(model, instructionSet: executorOptions.instructionSet()) : nil
         let graph = try packed?.graph ?? ModelFile.loadGraph(model)
         let inputNodes = graph.inputNodes
         guard inputs.count == inputNodes.count else {
@@ -53,7 +51,7 @@ struct RunCommand: ParsableCommand {
                                                       layout: parameters.sourceLayout, inputName: node.outputs[0])
         }
         let results = try packed.map {
-            try FastExecutor(model: $0, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount).run(inputs: feeds)
+            try FastExecutor(model: $0, threads: executorOptions.threadCount).run(inputs: feeds)
         } ?? ReferenceExecutor(graph: graph).run(inputs: feeds)
         for (index, graphOutput) in graph.outputs.enumerated() {
             let tensor = results[graphOutput.tensor]!

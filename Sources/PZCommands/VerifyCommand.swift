@@ -31,22 +31,11 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "The fixtures root, used without a model.")
     var fixtures = "Fixtures"
 
-    @Option(help: "Largest accepted error, relative to max(1, |reference|max).")
-    var tolerance: Double = 1e-4
-
-    @Option(help: "Comma-separated passes to run (default: all).")
-    var passes: String?
-
-    @Flag(help: "Also print each rewrite and each declined candidate.")
-    var verbose = false
-
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var pipelineOptions: PipelineOptions
 
     func run() throws {
-        let selected = try passes.map { try PassPipeline.passes(named: $0.split(separator: ",").map(String.init)) }
-            ?? PassPipeline.standardPasses
-        let pipeline = PassPipeline(passes: selected, tolerance: tolerance)
+        let pipeline = try pipelineOptions.pipeline()
+        let tolerance = pipelineOptions.tolerance
         var entries: [VerificationReport.Entry] = []
         if let model {
             let graph = try ModelFile.loadGraph(model)
@@ -73,7 +62,7 @@ struct VerifyCommand: ParsableCommand {
             }
         }
         let report = VerificationReport(entries: entries)
-        print(json ? try report.json() : report.table(verbose: verbose))
+        print(pipelineOptions.json ? try report.json() : report.table(verbose: pipelineOptions.verbose))
         if !report.holds { throw ExitCode(1) }
     }
 }

@@ -131,15 +131,21 @@ struct OpSignature {
         case .convolution, .deconvolution:
             inputs = 1...2
             requiredWeights = [.weight]
-            allowedWeights = [.weight, .bias, .baseScale]
+            allowedWeights = [.weight, .bias, .baseScale, .slope]
         case .batchNorm:
             inputs = 1...1
             requiredWeights = [.mean, .variance]
             allowedWeights = [.mean, .variance, .scale, .bias]
         case .scale:
             inputs = 1...1
-            allowedWeights = [.scale, .bias]
-        case .activation, .softmax, .pad, .pooling, .upsample, .dropout:
+            allowedWeights = [.scale, .bias, .slope]
+        case .activation(let activation):
+            inputs = 1...1
+            if activation == .prelu {
+                requiredWeights = [.slope]
+                allowedWeights = [.slope]
+            }
+        case .softmax, .pad, .pooling, .upsample, .dropout:
             inputs = 1...1
         case .eltwise:
             inputs = 2...Int.max

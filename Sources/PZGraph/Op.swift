@@ -11,9 +11,10 @@ public enum Op: Hashable, Sendable {
     case deconvolution(ConvolutionParameters)
     /// Weights: mean, variance, scale?, bias?.
     case batchNorm(BatchNormParameters)
-    /// Per-channel `x · scale + bias` (Caffe Scale and Bias). Weights: scale?, bias?
-    /// (at least one).
-    case scale
+    /// Per-channel `x · scale + bias` (Caffe Scale and Bias), then the optional
+    /// activation (a chain of BatchNorm, Scale and an activation merged by the
+    /// channelwise-fusion pass). Weights: scale?, bias? (at least one), slope (PReLU only).
+    case scale(ScaleParameters)
     case activation(Activation)
     case softmax(SoftmaxParameters)
     case eltwise(EltwiseParameters)
@@ -50,6 +51,17 @@ public enum Op: Hashable, Sendable {
         }
     }
 
+    /// The activation the node applies: its own (an activation op, a Scale with
+    /// one) or its epilogue's; nil for none.
+    public var appliedActivation: Activation? {
+        switch self {
+        case .activation(let activation): activation
+        case .scale(let parameters): parameters.activation
+        case .convolution(let parameters), .deconvolution(let parameters): parameters.epilogue.activation
+        default: nil
+        }
+    }
+
     /// The parameters of a convolution or deconvolution, nil for other ops.
     public var convolutionParameters: ConvolutionParameters? {
         switch self {
@@ -73,6 +85,8 @@ public enum WeightRole: String, Hashable, Sendable, Codable, CaseIterable, Compa
     case variance
     /// Per-channel multiplier (Scale; BatchNorm gamma).
     case scale
+    /// Per-channel PReLU slope (of a PReLU activation, or a fused one).
+    case slope
 
     public static func < (lhs: WeightRole, rhs: WeightRole) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

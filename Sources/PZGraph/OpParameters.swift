@@ -26,6 +26,14 @@ public struct BatchNormParameters: Hashable, Sendable, Codable {
     public init(epsilon: Float) { self.epsilon = epsilon }
 }
 
+/// Parameters of a Scale node: the activation applied after `x · scale + bias`
+/// (nil for none; `.prelu` takes the node's `slope` weight).
+public struct ScaleParameters: Hashable, Sendable, Codable {
+    public var activation: Activation?
+
+    public init(activation: Activation? = nil) { self.activation = activation }
+}
+
 /// Softmax along one NCDHW axis (1 = channels), `exp(x − max) / Σ exp(x − max)`.
 public struct SoftmaxParameters: Hashable, Sendable, Codable {
     public var axis: Int

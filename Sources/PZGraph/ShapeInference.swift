@@ -48,11 +48,14 @@ enum ShapeRules {
                 throw GraphError.node(node, "variance + epsilon must be positive for every channel")
             }
             return [inputShapes[0]]
-        case .scale:
+        case .scale(let parameters):
             try checkPerChannel(node, roles: [.scale, .bias], channels: inputShapes[0][1])
+            if let activation = parameters.activation { try checkActivation(node, activation) }
+            try checkSlopes(node, activation: parameters.activation, channels: inputShapes[0][1])
             return [inputShapes[0]]
         case .activation(let activation):
             try checkActivation(node, activation)
+            try checkSlopes(node, activation: activation, channels: inputShapes[0][1])
             return [inputShapes[0]]
         case .softmax(let parameters):
             guard (0..<5).contains(parameters.axis) else {
@@ -117,6 +120,7 @@ enum ShapeRules {
             throw GraphError.node(node, "weight has shape \(actual.shapeDescription), expected \(expected.shapeDescription)")
         }
         try checkPerChannel(node, roles: [.bias, .baseScale], channels: parameters.outputChannels)
+        try checkSlopes(node, activation: parameters.epilogue.activation, channels: parameters.outputChannels)
     }
 
     private static func checkBase(_ node: Node, _ inputShapes: [[Int]], result: [Int]) throws {
@@ -301,6 +305,17 @@ enum ShapeRules {
             guard tensor.shape == [channels] else {
                 throw GraphError.node(node, "weight '\(role.rawValue)' has shape \(tensor.shape.shapeDescription), expected \(channels)")
             }
+        }
+    }
+
+    /// A PReLU activation needs its `slope` weight, one finite value per channel;
+    /// any other activation has none.
+    static func checkSlopes(_ node: Node, activation: Activation?, channels: Int) throws {
+        if activation == .prelu {
+            guard node.weights[.slope] != nil else { throw GraphError.node(node, "PReLU needs its 'slope' weight") }
+            try checkPerChannel(node, roles: [.slope], channels: channels)
+        } else if node.weights[.slope] != nil {
+            throw GraphError.node(node, "has a 'slope' weight but no PReLU activation")
         }
     }
 

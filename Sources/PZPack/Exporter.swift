@@ -1,20 +1,25 @@
 import PZGraph
-import PZRuntime
 
 /// Packs and plans an (optimized) graph into a `.pz` file for the fast executor.
 public enum Exporter {
-    /// The plan for `graph` at `lanes` = S (8 or 16); with `winograd` false every
-    /// convolution runs on the direct kernel (the PZnet paper's algorithm).
-    public static func plan(_ graph: Graph, lanes: Int, winograd: Bool = true) throws -> ExecutionPlan {
+    /// The plan for `graph` on `isa` at `lanes` = S (8 or 16; default: what
+    /// `KernelTuning` chooses for the graph); with `winograd` false every
+    /// convolution runs on the direct kernel (the PZnet paper's algorithm);
+    /// `referenceNodes` run on the reference kernel (for bisecting a kernel).
+    public static func plan(_ graph: Graph, isa: InstructionSet, lanes: Int? = nil, winograd: Bool = true,
+                            referenceNodes: Set<String> = []) throws -> ExecutionPlan {
         let shapes = try graph.validate()
+        let tuning = KernelTuning.of(isa)
+        let lanes = lanes ?? tuning.lanes(for: graph)
         var steps: [PlannedStep] = []
         for node in graph.nodes {
             if case .input = node.op { continue }
-            steps.append(KernelSelection.step(for: node, shapes: shapes, lanes: lanes, winograd: winograd))
+            steps.append(KernelSelection.step(for: node, shapes: shapes, lanes: lanes, winograd: winograd, tuning: tuning,
+                                              reference: referenceNodes.contains(node.name)))
         }
         let byNode = Dictionary(uniqueKeysWithValues: steps.map { ($0.node, $0) })
         let (buffers, placements) = BufferAssignment.assign(graph, shapes: shapes, steps: byNode, lanes: lanes)
-        return ExecutionPlan(lanes: lanes, buffers: buffers, placements: placements, steps: steps)
+        return ExecutionPlan(isa: isa, lanes: lanes, buffers: buffers, placements: placements, steps: steps)
     }
 
     /// The bytes of the `.pz` file. `sourceModelSHA256` identifies the `.pzir`.
@@ -54,29 +59,15 @@ public enum Exporter {
     private static func pack(_ node: Node, role: WeightRole, step: PlannedStep?, shapes: [String: [Int]],
                              lanes: Int) -> ([Float], Packing) {
         let tensor = node.weights[role]!
-        guard let step, [.convolution, .winograd, .deconvolution].contains(step.kernel) else { return (tensor.values, .plain) }
+        guard let step, [.convolution, .winograd, .deconvolution, .depthwise].contains(step.kernel),
+              let parameters = node.op.convolutionParameters else { return (tensor.values, .plain) }
         guard role == .weight else { return (WeightPacking.padChannels(tensor.values, lanes: lanes), .channels) }
-        let parameters = node.op.convolutionParameters!
-        let inputChannels = shapes[node.inputs[0]]![1]
-        if step.kernel == .winograd {
-            let inputBlocks = (inputChannels + lanes - 1) / lanes
-            let packed = (step.chunks ?? []).flatMap {
-                WeightPacking.packWinograd(tensor, chunk: $0, lanes: lanes, inputBlocks: inputBlocks)
-            }
-            return (packed, .winogradChunks)
-        }
-        let isDeconvolution = step.kernel == .deconvolution
-        let outputBlocks = (parameters.outputChannels + lanes - 1) / lanes
-        let blocksPerGroup = outputBlocks / (isDeconvolution ? 1 : parameters.groups)
-        let inputBlocks = isDeconvolution ? (inputChannels + lanes - 1) / lanes
-            : ((inputChannels / parameters.groups) + lanes - 1) / lanes
-        let outputsPerGroup = parameters.outputChannels / (isDeconvolution ? 1 : parameters.groups)
-        var packed: [Float] = []
-        for chunk in step.chunks ?? [] {
-            packed += WeightPacking.packKernel(tensor, deconvolution: isDeconvolution, chunk: chunk, lanes: lanes,
-                                               inputBlocks: inputBlocks, groupOfChunk: chunk.firstBlock / blocksPerGroup,
-                                               outputsPerGroup: outputsPerGroup)
-        }
-        return (packed, .kernelChunks)
+        let isDeconvolution = if case .deconvolution = node.op { true } else { false }
+        let output = shapes[node.outputs[0]]!
+        let result = (0..<3).map { output[2 + $0] - parameters.epilogue.outputPadBegin[$0] - parameters.epilogue.outputPadEnd[$0] }
+        let packing = ConvolutionPacking(parameters: parameters, isDeconvolution: isDeconvolution,
+                                         inputChannels: shapes[node.inputs[0]]![1], result: result, lanes: lanes,
+                                         chunks: step.chunks ?? [])
+        return (packing.pack(tensor), packing.packing)
     }
 }

@@ -127,19 +127,21 @@ extension ReferenceOps {
     static func epilogue(_ sums: [Double], shape y: Shape5, weights: [WeightRole: Tensor], base: Tensor?,
                          epilogue: ConvolutionEpilogue) -> Tensor {
         let baseScale = weights[.baseScale]?.values
+        let slopes = weights[.slope]?.values
         let (pb, pe) = (epilogue.outputPadBegin, epilogue.outputPadEnd)
         let padded = Shape5([y.n, y.c, y.d + pb[0] + pe[0], y.h + pb[1] + pe[1], y.w + pb[2] + pe[2]])
         var output = [Float](repeating: 0, count: padded.count)
         for n in 0..<y.n {
             for f in 0..<y.c {
                 let factor = Double(baseScale?[f] ?? 1)
+                let slope = Double(slopes?[f] ?? 0)
                 for d in 0..<y.d {
                     for h in 0..<y.h {
                         for w in 0..<y.w {
                             let index = y.offset(n, f, d, h, w)
                             var value = sums[index]
                             if let base { value += factor * Double(base.values[index]) }
-                            if let activation = epilogue.activation { value = activation.apply(value) }
+                            if let activation = epilogue.activation { value = activation.apply(value, slope: slope) }
                             output[padded.offset(n, f, d + pb[0], h + pb[1], w + pb[2])] = Float(value)
                         }
                     }

@@ -64,10 +64,11 @@ public struct ReferenceExecutor {
                                                outputShape: outputShapes[0])]
         case .batchNorm(let parameters):
             return [ReferenceOps.batchNorm(arguments[0], weights: node.weights, epsilon: parameters.epsilon)]
-        case .scale:
-            return [ReferenceOps.scale(arguments[0], scale: node.weights[.scale], bias: node.weights[.bias])]
+        case .scale(let parameters):
+            return [ReferenceOps.scale(arguments[0], scale: node.weights[.scale], bias: node.weights[.bias],
+                                       activation: parameters.activation, slopes: node.weights[.slope])]
         case .activation(let activation):
-            return [ReferenceOps.activation(arguments[0], activation)]
+            return [ReferenceOps.scale(arguments[0], scale: nil, bias: nil, activation: activation, slopes: node.weights[.slope])]
         case .softmax(let parameters):
             return [ReferenceOps.softmax(arguments[0], axis: parameters.axis)]
         case .eltwise(let parameters):

@@ -14,15 +14,13 @@ extension ReferenceOps {
         }
     }
 
-    /// `x · scale + bias` per channel (either may be absent).
-    static func scale(_ input: Tensor, scale: Tensor?, bias: Tensor?) -> Tensor {
+    /// `activation(x · scale + bias)` per channel (each part may be absent; PReLU
+    /// takes the channel's slope from `slopes`).
+    static func scale(_ input: Tensor, scale: Tensor?, bias: Tensor?, activation: Activation?, slopes: Tensor?) -> Tensor {
         perChannel(input) { c, value in
-            value * Double(scale?.values[c] ?? 1) + Double(bias?.values[c] ?? 0)
+            let affine = value * Double(scale?.values[c] ?? 1) + Double(bias?.values[c] ?? 0)
+            return activation?.apply(affine, slope: Double(slopes?.values[c] ?? 0)) ?? affine
         }
-    }
-
-    static func activation(_ input: Tensor, _ activation: Activation) -> Tensor {
-        Tensor(shape: input.shape, values: input.values.map { Float(activation.apply(Double($0))) })
     }
 
     /// Softmax along `axis`, with the maximum subtracted for stability.

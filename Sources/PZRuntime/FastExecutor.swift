@@ -1,5 +1,6 @@
 import Dispatch
 import PZGraph
+import PZPack
 import PZReference
 
 /// Runs a packed model: converts inputs to the blocked layout, runs the planned
@@ -23,6 +24,7 @@ public final class FastExecutor {
     /// Step names, in plan order (for per-layer reports).
     public var stepNames: [String] { model.steps.map(\.node) }
     public var stepFlops: [Int] { model.steps.map(\.flops) }
+    public var stepKernels: [KernelKind] { model.steps.map(\.kind) }
 
     /// Runs the model on NCDHW `inputs` keyed by input tensor name; returns the
     /// NCDHW outputs keyed by output tensor name.
@@ -36,7 +38,10 @@ public final class FastExecutor {
                 throw ReferenceError("input '\(name)' has shape \(tensor.shape.shapeDescription), "
                                      + "the model expects \(parameters.shape.shapeDescription)")
             }
-            BlockedLayout.pack(tensor.values, into: pointer(name), BlockedShape(tensor.shape, lanes: lanes))
+            tensor.values.withUnsafeBufferPointer {
+                model.library.toBlocked($0.baseAddress!, pointer(name), shape: BlockedShape(tensor.shape, lanes: lanes),
+                                        threads: threads)
+            }
         }
         stepSeconds = timing ? Array(repeating: 0, count: model.steps.count) : []
         for (index, step) in model.steps.enumerated() {
@@ -47,7 +52,11 @@ public final class FastExecutor {
         var outputs: [String: Tensor] = [:]
         for output in model.graph.outputNames {
             let shape = model.shapes[output]!
-            outputs[output] = Tensor(shape: shape, values: BlockedLayout.unpack(pointer(output), BlockedShape(shape, lanes: lanes)))
+            var values = [Float](repeating: 0, count: shape.elementCount)
+            values.withUnsafeMutableBufferPointer {
+                model.library.fromBlocked(pointer(output), $0.baseAddress!, shape: BlockedShape(shape, lanes: lanes), threads: threads)
+            }
+            outputs[output] = Tensor(shape: shape, values: values)
         }
         return outputs
     }
@@ -56,46 +65,21 @@ public final class FastExecutor {
 
     private func execute(_ step: RuntimeStep) {
         let inputs = step.inputs.map { UnsafePointer(buffers[$0].pointer) }
-        let output = buffers[step.outputs[0]].pointer
-        let inputShape = step.inputShapes.first
-        let outputShape = step.outputShapes[0]
-        switch step.kernel {
-        case .convolution(let kernel):
-            kernel.run(input: inputs[0], base: inputs.count > 1 ? inputs[1] : nil, output: output, threads: threads)
-        case .winograd(let kernel):
-            kernel.run(input: inputs[0], base: inputs.count > 1 ? inputs[1] : nil, output: output, threads: threads)
-        case .deconvolution(let kernel):
-            kernel.run(input: inputs[0], base: inputs.count > 1 ? inputs[1] : nil, output: output, threads: threads)
-        case .pooling(let kernel):
-            kernel.run(input: inputs[0], output: output, threads: threads)
-        case .channelwise(let kernel):
-            kernel.run(input: inputs[0], output: output, threads: threads)
-        case .eltwise(let kernel):
-            kernel.run(inputs: inputs, output: output, threads: threads)
-        case .concat(let axis):
-            DataMovement.concat(Array(zip(inputs, step.inputShapes)), axis: axis, output: output, outputShape, threads: threads)
-        case .crop(let offsets):
-            DataMovement.crop(inputs[0], inputShape!, offsets: offsets, output: output, outputShape, threads: threads)
-        case .pad(let parameters):
-            DataMovement.pad(inputs[0], inputShape!, parameters: parameters, output: output, outputShape, threads: threads)
-        case .upsample(let factors):
-            DataMovement.upsample(inputs[0], inputShape!, factors: factors, output: output, outputShape, threads: threads)
-        case .softmax(let kernel):
-            kernel.run(input: inputs[0], output: output, threads: threads)
-        case .mergeCrop(let operation):
-            DataMovement.mergeCrop(inputs[0], step.inputShapes[0], inputs[1], step.inputShapes[1], operation: operation,
-                                   output: output, outputShape, threads: threads)
-        case .copy:
-            for target in step.outputs where buffers[target].pointer != UnsafeMutablePointer(mutating: inputs[0]) {
-                buffers[target].pointer.update(from: inputs[0], count: inputShape!.floatCount)
-            }
+        let outputs = step.outputs.map { buffers[$0].pointer }
+        switch step.work {
+        case .kernel(let kernel):
+            kernel.run(inputs: inputs, outputs: outputs, threads: threads)
         case .reference(let node):
             let tensors = zip(inputs, step.inputShapes).map { pointer, shape in
-                Tensor(shape: shape.shape, values: BlockedLayout.unpack(pointer, shape))
+                var values = [Float](repeating: 0, count: shape.shape.elementCount)
+                values.withUnsafeMutableBufferPointer { model.library.fromBlocked(pointer, $0.baseAddress!, shape: shape, threads: threads) }
+                return Tensor(shape: shape.shape, values: values)
             }
             let results = ReferenceExecutor.evaluate(node, tensors, outputShapes: step.outputShapes.map(\.shape))
             for (index, result) in results.enumerated() {
-                BlockedLayout.pack(result.values, into: buffers[step.outputs[index]].pointer, step.outputShapes[index])
+                result.values.withUnsafeBufferPointer {
+                    model.library.toBlocked($0.baseAddress!, outputs[index], shape: step.outputShapes[index], threads: threads)
+                }
             }
         }
     }

@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func rejectsNonFiniteWeights() {
-        var n = node("b", .scale, ["a"])
+        var n = node("b", .scale(ScaleParameters()), ["a"])
         n.weights[.scale] = Tensor(shape: [1], values: [.nan])
         let g = graph([node("a", input, []), n])
         #expect(throws: GraphError.invalidNode(name: "b", op: "Scale", detail: "weight 'scale' holds NaN or infinite values")) {

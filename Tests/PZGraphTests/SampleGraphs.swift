@@ -10,7 +10,7 @@ func everyOpGraph() -> Graph {
     let bn = b.add("bn", .batchNorm(BatchNormParameters(epsilon: 1e-3)), inputs: [c1],
                    weights: [.mean: b.randomTensor([4]), .variance: b.randomTensor([4], in: 0.5...2),
                              .scale: b.randomTensor([4]), .bias: b.randomTensor([4])])
-    let sc = b.add("sc", .scale, inputs: [bn], weights: [.scale: b.randomTensor([4]), .bias: b.randomTensor([4])])
+    let sc = b.add("sc", .scale(ScaleParameters()), inputs: [bn], weights: [.scale: b.randomTensor([4]), .bias: b.randomTensor([4])])
     let elu = b.add("elu", .activation(.elu(alpha: 0.7)), inputs: [sc])
     var fused = ConvolutionParameters(outputChannels: 4, kernel: [3, 3, 3], padBegin: [1, 1, 1], padEnd: [1, 1, 1])
     fused.epilogue = ConvolutionEpilogue(activation: .relu(negativeSlope: 0.1), outputPadBegin: [0, 1, 1],

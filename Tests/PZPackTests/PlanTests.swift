@@ -29,11 +29,11 @@ import Testing
                 outputChannels: 16, kernel: [1, 3, 3], padBegin: [0, 1, 1], padEnd: [0, 1, 1]))
         }
         b.output(x)
-        let plan = try Exporter.plan(b.graph, lanes: 16)
+        let plan = try Exporter.plan(b.graph, isa: .detected, lanes: 16)
         #expect(plan.buffers.count == 2)
         #expect(plan.activationBytes == 2 * 16 * 2 * 8 * 8 * 4)
         #expect(plan.steps.allSatisfy { $0.kernel == .winograd })
-        #expect(try Exporter.plan(b.graph, lanes: 16, winograd: false).steps.allSatisfy { $0.kernel == .convolution })
+        #expect(try Exporter.plan(b.graph, isa: .detected, lanes: 16, winograd: false).steps.allSatisfy { $0.kernel == .convolution })
     }
 
     /// Winograd takes Kd×3×3 convolutions with unit stride in H and W and enough
@@ -50,7 +50,7 @@ import Testing
         let wide = b.convolution("wide", depthStrided, inputChannels: 12, ConvolutionParameters(outputChannels: 12, kernel: [1, 5, 5],
                                                                                                    padBegin: [0, 2, 2], padEnd: [0, 2, 2]))
         b.output(wide)
-        let kinds = Dictionary(uniqueKeysWithValues: try Exporter.plan(b.graph, lanes: 8).steps.map { ($0.node, $0.kernel) })
+        let kinds = Dictionary(uniqueKeysWithValues: try Exporter.plan(b.graph, isa: .detected, lanes: 8).steps.map { ($0.node, $0.kernel) })
         #expect(kinds == ["first": .convolution, "deep": .winograd, "strided": .convolution, "depth": .winograd,
                           "wide": .convolution])
     }
@@ -66,7 +66,7 @@ import Testing
         let relu = b.add("relu", .activation(.relu(negativeSlope: 0)), inputs: [sum])
         b.nodes[b.nodes.count - 1].inPlace = true
         b.output(relu)
-        let plan = try Exporter.plan(b.graph, lanes: 8)
+        let plan = try Exporter.plan(b.graph, isa: .detected, lanes: 8)
         #expect(plan.placements["first"] != plan.placements["second"])
         #expect(plan.placements["relu"] == plan.placements["sum"])
         #expect(plan.buffers.count == 3)
@@ -82,10 +82,19 @@ import Testing
         let overlapping = b.add("overlap", .deconvolution(ConvolutionParameters(outputChannels: 4, kernel: [1, 3, 3],
                                                                                   stride: [1, 2, 2])),
                                 inputs: [up], weights: [.weight: b.randomTensor([4, 4, 1, 3, 3])])
-        let softmax = b.add("softmax", .softmax(SoftmaxParameters(axis: 1)), inputs: [overlapping])
+        let stride1 = b.add("stride1", .deconvolution(ConvolutionParameters(outputChannels: 8, kernel: [1, 3, 3],
+                                                                            stride: [1, 1, 1], padBegin: [0, 1, 1], padEnd: [0, 1, 1])),
+                            inputs: [overlapping], weights: [.weight: b.randomTensor([4, 8, 1, 3, 3])])
+        let depthwise = b.convolution("depthwise", stride1, inputChannels: 8,
+                                      ConvolutionParameters(outputChannels: 8, kernel: [1, 3, 3], groups: 8))
+        let softmax = b.add("softmax", .softmax(SoftmaxParameters(axis: 2)), inputs: [depthwise])
         b.output(softmax)
-        let kinds = Dictionary(uniqueKeysWithValues: try Exporter.plan(b.graph, lanes: 16).steps.map { ($0.node, $0.kernel) })
-        #expect(kinds == ["grouped": .reference, "up": .deconvolution, "overlap": .reference, "softmax": .softmax])
+        let plan = try Exporter.plan(b.graph, isa: .detected, lanes: 16)
+        let kinds = Dictionary(uniqueKeysWithValues: plan.steps.map { ($0.node, $0.kernel) })
+        #expect(kinds == ["grouped": .convolution, "up": .deconvolution, "overlap": .deconvolution, "stride1": .deconvolution,
+                          "depthwise": .depthwise, "softmax": .softmax])
+        // The reference kernel runs a node only by request.
+        #expect(try Exporter.plan(b.graph, isa: .detected, lanes: 16, referenceNodes: ["up"]).steps[1].kernel == .reference)
     }
 
     /// With half tiles, S = 16 pads a 36-channel layer no more than S = 8 does,
@@ -95,6 +104,7 @@ import Testing
         let x = b.input("x", shape: [1, 28, 2, 8, 8])
         let y = b.convolution("up", x, inputChannels: 28, ConvolutionParameters(outputChannels: 36, kernel: [1, 3, 3]))
         b.output(b.convolution("down", y, inputChannels: 36, ConvolutionParameters(outputChannels: 28, kernel: [1, 3, 3])))
-        #expect(LaneChoice.automatic(for: b.graph) == 16)
+        #expect(KernelTuning.of(.avx512).lanes(for: b.graph) == 16)
+        #expect(KernelTuning.of(.avx2).lanes(for: b.graph) == 8)
     }
 }

@@ -33,7 +33,7 @@ extension GraphBuilder {
     }
 
     mutating func scaleLayer(_ name: String, _ input: String, channels: Int) -> String {
-        add(name, .scale, inputs: [input], weights: [.scale: randomTensor([channels], in: 0.5...1.5),
+        add(name, .scale(ScaleParameters()), inputs: [input], weights: [.scale: randomTensor([channels], in: 0.5...1.5),
                                                        .bias: randomTensor([channels])])
     }
 }

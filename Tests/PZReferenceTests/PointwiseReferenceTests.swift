@@ -20,10 +20,10 @@ import Testing
     }
 
     @Test func scaleAndBiasPerChannel() throws {
-        let y = try runOp(.scale, [tensor([1, 2, 1, 1, 2], [1, 2, 3, 4])],
+        let y = try runOp(.scale(ScaleParameters()), [tensor([1, 2, 1, 1, 2], [1, 2, 3, 4])],
                           weights: [.scale: tensor([2], [2, -1]), .bias: tensor([2], [0, 10])])
         #expect(y.values == [2, 4, 7, 6])
-        let biasOnly = try runOp(.scale, [row([1, 2])], weights: [.bias: tensor([1], [1])])
+        let biasOnly = try runOp(.scale(ScaleParameters()), [row([1, 2])], weights: [.bias: tensor([1], [1])])
         #expect(biasOnly.values == [2, 3])
     }
 

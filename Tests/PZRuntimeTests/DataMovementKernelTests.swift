@@ -27,7 +27,7 @@ let graphCases: [GraphCase] = [
     },
     GraphCase(name: "Scale without bias, then ELU, 36 channels") { b in
         let x = b.input("x", shape: [1, 36, 2, 3, 4])
-        let s = b.add("scale", .scale, inputs: [x], weights: [.scale: b.randomTensor([36])])
+        let s = b.add("scale", .scale(ScaleParameters()), inputs: [x], weights: [.scale: b.randomTensor([36])])
         b.output(b.add("elu", .activation(.elu(alpha: 0.5)), inputs: [s]))
     },
     GraphCase(name: "standalone sigmoid, tanh and leaky ReLU") { b in

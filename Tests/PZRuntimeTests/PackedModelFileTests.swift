@@ -24,7 +24,7 @@ import Testing
     }
 
     func write(_ graph: Graph, plan: ExecutionPlan? = nil, lanes: Int = 16) throws -> (path: String, bytes: [UInt8]) {
-        let plan = try plan ?? Exporter.plan(graph, lanes: lanes)
+        let plan = try plan ?? Exporter.plan(graph, isa: .detected, lanes: lanes)
         let bytes = try Exporter.encode(graph, plan: plan, sourceModelSHA256: String(repeating: "ab", count: 32))
         let path = try TestPaths.makeTemporaryDirectory("pz-file") + "/model.pz"
         try AtomicFile.write(bytes, to: path)
@@ -49,7 +49,7 @@ import Testing
         let (path, _) = try write(graph)
         let model = try PackedModel.load(path: path)
         #expect(model.sourceModelSHA256 == String(repeating: "ab", count: 32))
-        #expect(model.plan == (try Exporter.plan(graph, lanes: 16)))
+        #expect(model.plan == (try Exporter.plan(graph, isa: .detected, lanes: 16)))
         #expect(model.graph.nodes.map(\.name) == graph.nodes.map(\.name))
         #expect(model.graph.nodes.map(\.op) == graph.nodes.map(\.op))
         #expect(model.shapes["up"] == [1, 4, 2, 8, 8])
@@ -83,7 +83,7 @@ import Testing
 
     @Test func inconsistentPlansAreRejected() throws {
         let graph = Self.sampleGraph()
-        let good = try Exporter.plan(graph, lanes: 16)
+        let good = try Exporter.plan(graph, isa: .detected, lanes: 16)
 
         var small = good
         small.buffers[good.placements["conv"]!] = 10
@@ -109,7 +109,7 @@ import Testing
     /// Weights packed for one plan do not load under a plan with other chunks.
     @Test func packedSizesMustMatchThePlan() throws {
         let graph = Self.sampleGraph()
-        var plan = try Exporter.plan(graph, lanes: 16)
+        var plan = try Exporter.plan(graph, isa: .detected, lanes: 16)
         let bytes = try Exporter.encode(graph, plan: plan, sourceModelSHA256: "")
         plan.steps[0].chunks = [WeightPacking.Chunk(firstBlock: 0, blocks: 1)]
         let regenerated = try Exporter.encode(graph, plan: plan, sourceModelSHA256: "")

@@ -10,20 +10,18 @@ import Testing
 /// to a `.pz`, loaded and run by the fast executor; its twin is the reference
 /// executor on the same graph and inputs.
 enum PackedRun {
-    /// The fast executor's outputs for `graph` at `lanes`, on `threads` threads.
-    static func outputs(_ graph: Graph, inputs: [String: Tensor], lanes: Int, winograd: Bool = true,
-                        threads: Int = 2) throws -> [String: Tensor] {
-        let model = try load(graph, lanes: lanes, winograd: winograd)
+    /// The fast executor's outputs for `graph` planned for `isa` at `lanes`, on `threads` threads.
+    static func outputs(_ graph: Graph, inputs: [String: Tensor], isa: InstructionSet = .detected, lanes: Int,
+                        winograd: Bool = true, threads: Int = 2) throws -> [String: Tensor] {
+        let model = try load(graph, isa: isa, lanes: lanes, winograd: winograd)
         return try FastExecutor(model: model, threads: threads).run(inputs: inputs)
     }
 
-    /// `graph` exported at `lanes` and loaded back.
-    static func load(_ graph: Graph, lanes: Int, winograd: Bool = true) throws -> PackedModel {
-        let plan = try Exporter.plan(graph, lanes: lanes, winograd: winograd)
+    /// `graph` planned for `isa` at `lanes`, exported and loaded back for `isa`.
+    static func load(_ graph: Graph, isa: InstructionSet = .detected, lanes: Int, winograd: Bool = true) throws -> PackedModel {
+        let plan = try Exporter.plan(graph, isa: isa, lanes: lanes, winograd: winograd)
         let bytes = try Exporter.encode(graph, plan: plan, sourceModelSHA256: String(repeating: "0", count: 64))
-        let path = try TestPaths.makeTemporaryDirectory("pzconv-runtime") + "/model.pz"
-        try AtomicFile.write(bytes, to: path)
-        return try PackedModel.load(path: path)
+        return try PackedModel.load(bytes: bytes, instructionSet: isa)
     }
 
     /// Seeded random values for every input of `graph`.
@@ -37,23 +35,28 @@ enum PackedRun {
         return inputs
     }
 
-    /// The configurations every kernel case runs in: S, Winograd allowed, threads.
-    static let configurations = [(8, false, 2), (8, true, 2), (16, false, 2), (16, true, 2), (16, true, 1), (16, false, 3)]
+    /// The configurations every kernel case runs in: instruction set (each this
+    /// CPU has), S, Winograd allowed, threads. The AVX2 build runs S = 16 too
+    /// (on pairs of registers), as a model exported with --simd 16 would.
+    static let configurations: [(InstructionSet, Int, Bool, Int)] = [
+        (.avx512, 8, false, 2), (.avx512, 8, true, 2), (.avx512, 16, false, 2), (.avx512, 16, true, 2), (.avx512, 16, true, 1),
+        (.avx512, 16, false, 3), (.avx2, 8, true, 2), (.avx2, 8, false, 3), (.avx2, 16, true, 2),
+    ].filter { $0.0 <= InstructionSet.detected }
 
     /// Checks the fast executor against the reference in every configuration:
     /// every output within `tolerance × max(1, |ref|max)`.
     static func expectMatchesReference(_ graph: Graph, tolerance: Float = 1e-5, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let inputs = randomInputs(for: graph)
         let expected = try ReferenceExecutor(graph: graph).run(inputs: inputs)
-        for (lanes, winograd, threads) in configurations {
-            let actual = try outputs(graph, inputs: inputs, lanes: lanes, winograd: winograd, threads: threads)
+        for (isa, lanes, winograd, threads) in configurations {
+            let actual = try outputs(graph, inputs: inputs, isa: isa, lanes: lanes, winograd: winograd, threads: threads)
             for (name, reference) in expected {
                 let tensor = try #require(actual[name], "no output '\(name)'", sourceLocation: sourceLocation)
-                #expect(tensor.shape == reference.shape, "S = \(lanes), Winograd \(winograd): shape of '\(name)'",
+                #expect(tensor.shape == reference.shape, "\(isa), S = \(lanes), Winograd \(winograd): shape of '\(name)'",
                         sourceLocation: sourceLocation)
                 guard tensor.shape == reference.shape else { continue }
                 let matches = matchesGolden(tensor.values, reference.values, tolerance: tolerance)
-                #expect(matches, "S = \(lanes), \(winograd ? "Winograd" : "direct"), \(threads) threads: '\(name)' differs by \(maxAbsoluteDifference(tensor.values, reference.values))",
+                #expect(matches, "\(isa), S = \(lanes), \(winograd ? "Winograd" : "direct"), \(threads) threads: '\(name)' differs by \(maxAbsoluteDifference(tensor.values, reference.values))",
                         sourceLocation: sourceLocation)
             }
         }

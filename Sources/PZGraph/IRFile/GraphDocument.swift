@@ -134,7 +134,8 @@ enum OpCoding {
         case .pad(let parameters): try container.encode(parameters, forKey: key)
         case .pooling(let parameters): try container.encode(parameters, forKey: key)
         case .upsample(let parameters): try container.encode(parameters, forKey: key)
-        case .scale, .activation(.sigmoid), .activation(.tanh), .dropout, .split: break
+        case .scale(let parameters): if parameters.activation != nil { try container.encode(parameters, forKey: key) }
+        case .activation(.sigmoid), .activation(.tanh), .activation(.prelu), .dropout, .split: break
         }
     }
 
@@ -146,11 +147,12 @@ enum OpCoding {
         case "Convolution": return .convolution(try parameters(ConvolutionParameters.self))
         case "Deconvolution": return .deconvolution(try parameters(ConvolutionParameters.self))
         case "BatchNorm": return .batchNorm(try parameters(BatchNormParameters.self))
-        case "Scale": return .scale
+        case "Scale": return .scale(try container.decodeIfPresent(ScaleParameters.self, forKey: key) ?? ScaleParameters())
         case "ReLU": return .activation(.relu(negativeSlope: try parameters(ReLUParameters.self).negativeSlope))
         case "ELU": return .activation(.elu(alpha: try parameters(ELUParameters.self).alpha))
         case "Sigmoid": return .activation(.sigmoid)
         case "TanH": return .activation(.tanh)
+        case "PReLU": return .activation(.prelu)
         case "Softmax": return .softmax(try parameters(SoftmaxParameters.self))
         case "Eltwise": return .eltwise(try parameters(EltwiseParameters.self))
         case "Concat": return .concat(try parameters(ConcatParameters.self))
@@ -197,6 +199,7 @@ extension Activation: Codable {
         case "ELU": self = .elu(alpha: try container.decodeIfPresent(Float.self, forKey: .alpha) ?? 1)
         case "Sigmoid": self = .sigmoid
         case "TanH": self = .tanh
+        case "PReLU": self = .prelu
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container,
                                                    debugDescription: "unknown activation '\(type)'")
@@ -209,7 +212,7 @@ extension Activation: Codable {
         switch self {
         case .relu(let slope): try container.encode(slope, forKey: .negativeSlope)
         case .elu(let alpha): try container.encode(alpha, forKey: .alpha)
-        case .sigmoid, .tanh: break
+        case .sigmoid, .tanh, .prelu: break
         }
     }
 }

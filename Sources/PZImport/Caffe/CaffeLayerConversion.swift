@@ -14,7 +14,7 @@ struct CaffeLayerConversion {
     /// The layer types pzconv imports.
     static let supportedTypes = [
         "Input", "Convolution", "Deconvolution", "Pooling", "PoolingND", "BatchNorm", "Scale", "Bias", "ReLU", "ELU",
-        "Sigmoid", "TanH", "Softmax", "Eltwise", "Concat", "Crop", "MergeCrop", "Dropout", "Split",
+        "PReLU", "Sigmoid", "TanH", "Softmax", "Eltwise", "Concat", "Crop", "MergeCrop", "Dropout", "Split",
     ]
 
     private static let dataLayerTypes: Set<String> = [
@@ -36,6 +36,7 @@ struct CaffeLayerConversion {
             return [try single(.activation(.relu(negativeSlope: Float(slope))))]
         case "ELU":
             return [try single(.activation(.elu(alpha: Float(layer.parameters.message("elu_param").real("alpha")))))]
+        case "PReLU": return [try prelu()]
         case "Sigmoid": return [try single(.activation(.sigmoid))]
         case "TanH": return [try single(.activation(.tanh))]
         case "Softmax":

@@ -42,7 +42,21 @@ extension CaffeLayerConversion {
         let blobs = try blobs(expected: hasBias ? 2...2 : 1...1)
         var weights: [WeightRole: Tensor] = [.scale: try perChannel(blobs, 0, channels: channels)]
         if hasBias { weights[.bias] = try perChannel(blobs, 1, channels: channels) }
-        return node(.scale, weights: weights)
+        return node(.scale(ScaleParameters()), weights: weights)
+    }
+
+    /// PReLU: blob₀ = one slope per channel, or one for all with
+    /// `channel_shared: true` (repeated per channel: the IR keeps one per channel).
+    func prelu() throws -> Node {
+        try expectBottoms(1)
+        try expectTops(1)
+        let channels = inputShape()[1]
+        let shared = layer.parameters.message("prelu_param").boolean("channel_shared")
+        let blobs = try blobs(expected: 1...1)
+        let slopes = try perChannel(blobs, 0, channels: shared ? 1 : channels)
+        return node(.activation(.prelu),
+                    weights: [.slope: shared ? Tensor(shape: [channels], values: Array(repeating: slopes.values[0], count: channels))
+                                             : slopes])
     }
 
     /// Bias over the channel axis with one bottom: blob₀ = bias.
@@ -51,7 +65,7 @@ extension CaffeLayerConversion {
         try expectTops(1)
         try checkChannelAxis(layer.parameters.message("bias_param"), block: "bias_param")
         let blobs = try blobs(expected: 1...1)
-        return node(.scale, weights: [.bias: try perChannel(blobs, 0, channels: inputShape()[1])])
+        return node(.scale(ScaleParameters()), weights: [.bias: try perChannel(blobs, 0, channels: inputShape()[1])])
     }
 
     private func checkChannelAxis(_ parameters: ProtoMessage, block: String) throws {

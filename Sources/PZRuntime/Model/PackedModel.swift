@@ -1,8 +1,20 @@
 import PZGraph
+import PZKernelsAVX2
+import PZKernelsAVX512
+import PZPack
 
-/// A loaded `.pz` model: mapped in memory, every offset, size, checksum and plan
-/// invariant checked, its steps built. Immutable; run it with `FastExecutor`.
+/// A loaded `.pz` model: its bytes mapped (or copied) into memory, every offset,
+/// size, checksum and plan invariant checked, its steps built for the kernels of
+/// one instruction set. Immutable; run it with `FastExecutor`.
+///
+/// A plan is made for one instruction set (`ExecutionPlan.isa`). When the CPU
+/// runs another (or `instructionSet` asks for another), the loader unpacks the
+/// weights (an exact permutation), plans the graph again for the instruction set
+/// it runs (SIMD width, chunks and Winograd from `KernelTuning`) and packs it
+/// in memory: a `.pz` exported on an AVX-512 machine runs as fast on an AVX2
+/// one as if it had been exported there. `replannedFrom` says when that happened.
 public final class PackedModel: @unchecked Sendable {
+    /// The file, or the name given to a model loaded from memory.
     public let path: String
     /// The optimized graph (packed weights appear as zero tensors of their IR shape).
     public let graph: Graph
@@ -10,27 +22,90 @@ public final class PackedModel: @unchecked Sendable {
     /// IR shape of every tensor.
     public let shapes: [String: [Int]]
     public let sourceModelSHA256: String
-    let file: MappedFile
+    /// The instruction set of the file's own plan, when the loader planned again.
+    public let replannedFrom: InstructionSet?
+    let storage: ModelBytes
     let steps: [RuntimeStep]
-    /// Arrays derived at load (per-channel multipliers), kept alive with the model.
-    private let derived: [[Float]]
+    let library: any KernelLibrary.Type
+    /// Weights derived at load (Winograd's transformed kernels), kept alive with the model.
+    private let derived: DerivedWeights
 
-    public static func load(path: String) throws -> PackedModel { try PackedModel(path: path) }
+    /// Loads the file at `path` for `instructionSet` (default: the CPU's, or
+    /// PZCONV_ISA's when set).
+    public static func load(path: String, instructionSet: InstructionSet? = nil) throws -> PackedModel {
+        try load(ModelBytes(path: path), instructionSet: instructionSet ?? InstructionSet.current())
+    }
 
-    private init(path: String) throws {
-        self.path = path
-        let file = try MappedFile(path: path)
-        self.file = file
-        func fail(_ message: String) -> PackedModelError { PackedModelError(path, message) }
-        let container = try SectionedFile(file.bytes, magic: PackedModelFile.magic, version: PackedModelFile.formatVersion,
+    /// Loads a model from the bytes of a `.pz` file; `name` stands for the file in messages.
+    public static func load(bytes: [UInt8], name: String = "(model in memory)",
+                            instructionSet: InstructionSet? = nil) throws -> PackedModel {
+        try load(ModelBytes(copying: bytes, name: name), instructionSet: instructionSet ?? InstructionSet.current())
+    }
+
+    /// The kernel build for `instructionSet`.
+    static func library(for instructionSet: InstructionSet) -> any KernelLibrary.Type {
+        switch instructionSet {
+        case .avx2: PZKernelsAVX2.KernelBuild.self
+        case .avx512: PZKernelsAVX512.KernelBuild.self
+        }
+    }
+
+    private static func load(_ storage: ModelBytes, instructionSet: InstructionSet) throws -> PackedModel {
+        let contents = try Contents(storage)
+        guard contents.document.plan.isa != instructionSet else {
+            return try PackedModel(contents, replannedFrom: nil)
+        }
+        let replanned = try contents.replanned(for: instructionSet)
+        return try PackedModel(Contents(ModelBytes(copying: replanned, name: storage.name)), replannedFrom: contents.document.plan.isa)
+    }
+
+    private init(_ contents: Contents, replannedFrom: InstructionSet?) throws {
+        path = contents.storage.name
+        storage = contents.storage
+        graph = contents.graph
+        shapes = contents.shapes
+        plan = contents.document.plan
+        sourceModelSHA256 = contents.document.sourceModelSHA256
+        self.replannedFrom = replannedFrom
+        library = Self.library(for: plan.isa)
+        derived = DerivedWeights()
+        steps = try contents.validation.buildSteps(library: library, derived: derived)
+    }
+
+    /// Floats the model's activation buffers need.
+    public var activationBytes: Int { plan.activationBytes }
+
+    /// The nodes that run on the reference kernel (by request at export), with
+    /// their share of the model's FLOPs.
+    public var referenceSteps: [(node: String, flops: Int)] {
+        steps.filter { $0.kind == .reference }.map { ($0.node, $0.flops) }
+    }
+}
+
+/// A `.pz` file's contents, checked: the document, the graph with its packed
+/// weights located, and the plan's validator.
+private struct Contents {
+    let storage: ModelBytes
+    let document: PackedModelDocument
+    let graph: Graph
+    let shapes: [String: [Int]]
+    let locations: [String: [WeightRole: (entry: WeightEntry, packing: Packing)]]
+    let validation: PlanValidation
+
+    init(_ storage: ModelBytes) throws {
+        self.storage = storage
+        func fail(_ message: String) -> PackedModelError { PackedModelError(storage.name, message) }
+        let container = try SectionedFile(storage.bytes, magic: PackedModelFile.magic, version: PackedModelFile.formatVersion,
                                           describe: ".pz") { fail($0) }
-        let document: PackedModelDocument = try PZIRFile.decodeJSON(Array(file.bytes[container.jsonRange]), path: path) { fail($0) }
+        let document: PackedModelDocument = try PZIRFile.decodeJSON(Array(storage.bytes[container.jsonRange]),
+                                                                    path: storage.name) { fail($0) }
         guard document.format == "pz", document.version == Int(PackedModelFile.formatVersion) else {
             throw fail("model description says format '\(document.format)' version \(document.version)")
         }
-        sourceModelSHA256 = document.sourceModelSHA256
-        plan = document.plan
-        guard plan.lanes == 8 || plan.lanes == 16 else { throw fail("SIMD width \(plan.lanes) is not 8 or 16") }
+        self.document = document
+        guard document.plan.lanes == 8 || document.plan.lanes == 16 else {
+            throw fail("SIMD width \(document.plan.lanes) is not 8 or 16")
+        }
 
         // The graph, with its weights checked and located.
         var nodes: [Node] = []
@@ -49,11 +124,11 @@ public final class PackedModel: @unchecked Sendable {
                 let location = SectionedFile.BlobLocation(offset: entry.offset, bytes: entry.bytes, crc32: entry.crc32)
                 let expected = packing == .plain ? count * 4 : entry.bytes  // packed sizes are checked with the plan
                 guard entry.bytes >= 0, entry.bytes % 4 == 0 else { throw fail("\(what) has a bad byte length") }
-                if let problem = container.problem(with: location, expectedBytes: expected, in: file.bytes) {
+                if let problem = container.problem(with: location, expectedBytes: expected, in: storage.bytes) {
                     throw fail("\(what) \(problem)")
                 }
                 weights[role] = packing == .plain
-                    ? Tensor(shape: entry.shape, values: ByteReader.floats(file.bytes, at: entry.offset, count: count))
+                    ? Tensor(shape: entry.shape, values: ByteReader.floats(storage.bytes, at: entry.offset, count: count))
                     : Tensor(zeros: entry.shape)
                 locations[nodeDocument.name, default: [:]][role] = (entry, packing)
             }
@@ -70,12 +145,52 @@ public final class PackedModel: @unchecked Sendable {
             throw fail("invalid graph: \(error)")
         }
         self.graph = graph
-        var derived: [[Float]] = []
-        steps = try PlanValidation(graph: graph, shapes: shapes, plan: plan, file: file, locations: locations, path: path)
-            .buildSteps(derived: &derived)
-        self.derived = derived
+        self.locations = locations
+        validation = PlanValidation(graph: graph, shapes: shapes, plan: document.plan, storage: storage, locations: locations)
     }
 
-    /// Floats the model's activation buffers need.
-    public var activationBytes: Int { plan.activationBytes }
+    /// The bytes of the same model planned and packed for `instructionSet`: the
+    /// weights unpacked with the file's plan (checked first), the graph planned
+    /// again with the same choices where they are choices (Winograd allowed or
+    /// not, nodes kept on the reference kernel).
+    func replanned(for instructionSet: InstructionSet) throws -> [UInt8] {
+        func fail(_ message: String) -> PackedModelError { PackedModelError(storage.name, message) }
+        let planned = try validation.plannedNodes()
+        var graph = self.graph
+        for (index, node) in graph.nodes.enumerated() {
+            for (role, location) in locations[node.name] ?? [:] where location.packing != .plain {
+                let entry = location.entry
+                let values: Tensor
+                if location.packing == .channels {
+                    let blocks = (entry.shape.elementCount + document.plan.lanes - 1) / document.plan.lanes
+                    guard entry.shape.count == 1, entry.bytes == blocks * document.plan.lanes * 4 else {
+                        throw fail("weight '\(role.rawValue)' of node '\(node.name)' is not packed as its shape needs")
+                    }
+                    values = Tensor(shape: entry.shape, values: ByteReader.floats(storage.bytes, at: entry.offset,
+                                                                                 count: entry.shape.elementCount))
+                } else {
+                    guard role == .weight, let step = planned.first(where: { $0.0.name == node.name })?.1 else {
+                        throw fail("weight '\(role.rawValue)' of node '\(node.name)' is packed but no step reads it packed")
+                    }
+                    let packing = try validation.convolutionPacking(node, step)
+                    guard packing.packing == location.packing, entry.bytes == packing.floats * 4 else {
+                        throw fail("weight '\(role.rawValue)' of node '\(node.name)' is not packed as the plan needs")
+                    }
+                    values = packing.unpack(UnsafeBufferPointer(start: storage.floats(at: entry.offset), count: packing.floats),
+                                            irShape: entry.shape)
+                }
+                graph.nodes[index].weights[role] = values
+            }
+        }
+        let fileTuning = KernelTuning.of(document.plan.isa)
+        let declinedWinograd = planned.contains { node, step in
+            guard step.kernel == .convolution, let parameters = node.op.convolutionParameters, case .convolution = node.op,
+                  parameters.fitsWinograd else { return false }
+            return shapes[node.inputs[0]]![1] >= fileTuning.winogradMinimumInputChannels
+        }
+        let reference = Set(planned.filter { $0.1.kernel == .reference }.map(\.0.name))
+        let plan = try Exporter.plan(graph, isa: instructionSet, lanes: KernelTuning.of(instructionSet).lanes(for: graph),
+                                     winograd: !declinedWinograd, referenceNodes: reference)
+        return try Exporter.encode(graph, plan: plan, sourceModelSHA256: document.sourceModelSHA256)
+    }
 }

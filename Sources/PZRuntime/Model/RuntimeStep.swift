@@ -1,28 +1,18 @@
 import PZGraph
+import PZPack
 
-/// One planned node, ready to run: its kernel with weights resolved (pointers
-/// into the mapped file, or arrays derived at load), and its buffers.
+/// One planned node, ready to run: its kernel (weights resolved: pointers into
+/// the model's bytes or into weights derived at load) and its buffers.
 struct RuntimeStep: @unchecked Sendable {
-    enum Kernel {
-        case convolution(ConvolutionKernel)
-        case winograd(WinogradKernel)
-        case deconvolution(DeconvolutionKernel)
-        case pooling(PoolingKernel)
-        case channelwise(ChannelwiseKernel)
-        case eltwise(EltwiseKernel)
-        case concat(axis: Int)
-        case crop(offsets: [Int])
-        case pad(PadParameters)
-        case upsample(factors: [Int])
-        case softmax(SoftmaxKernel)
-        case mergeCrop(MergeCropParameters.Operation)
-        case copy
+    enum Work {
+        case kernel(any StepKernel)
         /// The node with its IR weights, evaluated by the reference executor.
         case reference(Node)
     }
 
     let node: String
-    let kernel: Kernel
+    let kind: KernelKind
+    let work: Work
     let inputs: [Int]
     let inputShapes: [BlockedShape]
     let outputs: [Int]

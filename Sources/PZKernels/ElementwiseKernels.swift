@@ -1,19 +1,18 @@
 import PZGraph
+import PZPack
 
-/// `y = activation(x · multiplier + addend)` per channel: an unfused BatchNorm,
-/// Scale or activation (multiplier and addend padded to blocks × S; nil when
-/// the node has none).
-struct ChannelwiseKernel: @unchecked Sendable {
-    let shape: BlockedShape
-    let multiplier: [Float]?
-    let addend: [Float]?
-    let activation: Activation?
+/// `y = activation(x · multiplier + addend)` per channel, in one pass: an unfused
+/// BatchNorm, Scale, activation or PReLU, or a chain of them merged by the
+/// channelwise-fusion pass (vectors padded to blocks × S; nil when absent).
+struct ChannelwiseKernel: StepKernel, @unchecked Sendable {
+    let spec: ChannelwiseSpec
 
-    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, threads: Int) {
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], threads: Int) {
+        let shape = spec.shape
         let planes = shape.n * shape.blocks * shape.d
-        let shared = (Shared(UnsafeMutablePointer(mutating: input)), Shared(output))
+        let shared = (Shared(UnsafeMutablePointer(mutating: inputs[0])), Shared(outputs[0]))
         parallelRanges(planes, threads: threads) { range in
-            if self.shape.lanes == 16 {
+            if shape.lanes == 16 {
                 self.planes(range, shared.0.pointer, shared.1.pointer, as: SIMD16<Float>.self)
             } else {
                 self.planes(range, shared.0.pointer, shared.1.pointer, as: SIMD8<Float>.self)
@@ -23,18 +22,21 @@ struct ChannelwiseKernel: @unchecked Sendable {
 
     private func planes<V: KernelVector>(_ range: Range<Int>, _ input: UnsafePointer<Float>,
                                          _ output: UnsafeMutablePointer<Float>, as _: V.Type) {
-        let s = shape.lanes
+        let shape = spec.shape, s = shape.lanes
+        func vector(_ values: [Float]?, block: Int) -> V? {
+            values.map { values in values.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + block * s).load(as: V.self) } }
+        }
         for plane in range {
             let block = (plane / shape.d) % shape.blocks
-            let m = multiplier.map { values in values.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + block * s).load(as: V.self) } }
-            let a = addend.map { values in values.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + block * s).load(as: V.self) } }
+            let m = vector(spec.multiplier, block: block), a = vector(spec.addend, block: block)
+            let slopes = vector(spec.slopes, block: block) ?? V()
             let source = input + plane * shape.planeStride
             let target = output + plane * shape.planeStride
             for position in stride(from: 0, to: shape.planeStride, by: s) {
                 var value = UnsafeRawPointer(source + position).load(as: V.self)
                 if let m { value *= m }
                 if let a { value += a }
-                value = EpilogueStore.activate(value, activation)
+                value = activate(value, spec.activation, slopes: slopes)
                 UnsafeMutableRawPointer(target + position).storeBytes(of: value, as: V.self)
             }
         }
@@ -43,9 +45,13 @@ struct ChannelwiseKernel: @unchecked Sendable {
 
 /// Element-wise sum (with coefficients), product, max or difference of inputs
 /// of one shape, over whole blocked buffers.
-struct EltwiseKernel: @unchecked Sendable {
+struct EltwiseKernel: StepKernel, @unchecked Sendable {
     let parameters: EltwiseParameters
     let shape: BlockedShape
+
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], threads: Int) {
+        run(inputs: inputs, output: outputs[0], threads: threads)
+    }
 
     func run(inputs: [UnsafePointer<Float>], output: UnsafeMutablePointer<Float>, threads: Int) {
         let chunkFloats = 4096

@@ -1,17 +1,30 @@
 import PZGraph
+import PZPack
 
 /// Copies a box of channels × positions between blocked tensors: channels
 /// `channels` of `source` starting at spatial `from` (d, h, w) go to channels
 /// starting at `toChannel` of `target` at spatial `to`, for `extent` positions
-/// per axis, for each batch item. Whole blocks are copied row by row when both
-/// channel offsets are block-aligned; otherwise lane by lane.
+/// per axis, for `batches` batch items from `fromBatch` to `toBatch` on. Whole
+/// blocks are copied row by row when both channel offsets are block-aligned;
+/// otherwise, position by position, each run of channels that stays within one
+/// source and one target block.
 func copyBox(from source: UnsafePointer<Float>, _ sourceShape: BlockedShape, channels: Range<Int>, at from: [Int],
              to target: UnsafeMutablePointer<Float>, _ targetShape: BlockedShape, toChannel: Int, at to: [Int],
-             extent: [Int], batchOffset: Int = 0, threads: Int) {
+             extent: [Int], batches: Int? = nil, fromBatch: Int = 0, toBatch batchOffset: Int = 0, threads: Int) {
     let s = sourceShape.lanes
     let aligned = channels.lowerBound % s == 0 && toChannel % s == 0
         && (channels.upperBound == sourceShape.channels || channels.count % s == 0)
-    let rows = sourceShape.n * extent[0] * extent[1]
+    // Runs of channels within one source block and one target block: (first source channel, length).
+    var channelRuns: [(Int, Int)] = []
+    var channel = channels.lowerBound
+    while channel < channels.upperBound {
+        let out = toChannel + channel - channels.lowerBound
+        let length = min(s - channel % s, s - out % s, channels.upperBound - channel)
+        channelRuns.append((channel, length))
+        channel += length
+    }
+    let runs = channelRuns
+    let rows = (batches ?? sourceShape.n) * extent[0] * extent[1]
     let src = Shared(UnsafeMutablePointer(mutating: source))
     let dst = Shared(target)
     parallelRanges(rows, threads: threads) { range in
@@ -23,16 +36,19 @@ func copyBox(from source: UnsafePointer<Float>, _ sourceShape: BlockedShape, cha
                 let blocks = (channels.count + s - 1) / s
                 for b in 0..<blocks {
                     let sb = channels.lowerBound / s + b, tb = toChannel / s + b
-                    let from = src.pointer + sourceShape.offset(n, sb, from[0] + d, from[1] + h, from[2])
+                    let from = src.pointer + sourceShape.offset(n + fromBatch, sb, from[0] + d, from[1] + h, from[2])
                     let into = dst.pointer + targetShape.offset(n + batchOffset, tb, to[0] + d, to[1] + h, to[2])
                     into.update(from: from, count: extent[2] * s)
                 }
             } else {
-                for (index, channel) in channels.enumerated() {
-                    let out = toChannel + index
-                    let from = src.pointer + sourceShape.offset(n, channel / s, from[0] + d, from[1] + h, from[2]) + channel % s
+                for (channel, length) in runs {
+                    let out = toChannel + channel - channels.lowerBound
+                    let from = src.pointer + sourceShape.offset(n + fromBatch, channel / s, from[0] + d, from[1] + h, from[2])
+                        + channel % s
                     let into = dst.pointer + targetShape.offset(n + batchOffset, out / s, to[0] + d, to[1] + h, to[2]) + out % s
-                    for w in 0..<extent[2] { into[w * s] = from[w * s] }
+                    for w in 0..<extent[2] {
+                        for lane in 0..<length { into[w * s + lane] = from[w * s + lane] }
+                    }
                 }
             }
         }
@@ -54,18 +70,19 @@ enum DataMovement {
             default: to[axis - 2] = offset
             }
             copyBox(from: pointer, shape, channels: 0..<shape.channels, at: [0, 0, 0], to: output, outputShape,
-                    toChannel: toChannel, at: to, extent: [shape.d, shape.h, shape.w], batchOffset: batchOffset,
+                    toChannel: toChannel, at: to, extent: [shape.d, shape.h, shape.w], toBatch: batchOffset,
                     threads: threads)
             offset += shape.shape[axis]
         }
     }
 
-    /// Crop of spatial axes and channels (the batch offset must be 0).
+    /// Crop of any axis: batch, channels and spatial offsets (NCDHW).
     static func crop(_ input: UnsafePointer<Float>, _ inputShape: BlockedShape, offsets: [Int],
                      output: UnsafeMutablePointer<Float>, _ outputShape: BlockedShape, threads: Int) {
         copyBox(from: input, inputShape, channels: offsets[1]..<(offsets[1] + outputShape.channels),
                 at: Array(offsets[2...]), to: output, outputShape, toChannel: 0, at: [0, 0, 0],
-                extent: [outputShape.d, outputShape.h, outputShape.w], threads: threads)
+                extent: [outputShape.d, outputShape.h, outputShape.w], batches: outputShape.n, fromBatch: offsets[0],
+                threads: threads)
     }
 
     static func pad(_ input: UnsafePointer<Float>, _ inputShape: BlockedShape, parameters: PadParameters,
@@ -116,38 +133,51 @@ enum DataMovement {
     }
 }
 
-/// Conversion between NCDHW tensors and the blocked layout.
+/// Conversion between NCDHW tensors and the blocked layout, in runs of 64
+/// positions per block (reads contiguous per channel, writes within a few KiB),
+/// the runs split among threads.
 enum BlockedLayout {
+    static let run = 64
+
     /// Writes an NCDHW tensor into a blocked buffer of `shape` (padding lanes get 0).
-    static func pack(_ values: [Float], into target: UnsafeMutablePointer<Float>, _ shape: BlockedShape) {
-        let s = shape.lanes
-        let positions = shape.d * shape.h * shape.w
-        target.update(repeating: 0, count: shape.floatCount)
-        values.withUnsafeBufferPointer { source in
-            for n in 0..<shape.n {
-                for c in 0..<shape.channels {
-                    let from = source.baseAddress! + (n * shape.channels + c) * positions
-                    let into = target + n * shape.batchStride + (c / s) * shape.blockStride + c % s
-                    for p in 0..<positions { into[p * s] = from[p] }
-                }
+    static func toBlocked(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, shape: BlockedShape, threads: Int) {
+        let (source, target) = (Shared(UnsafeMutablePointer(mutating: source)), Shared(target))
+        convert(shape, threads: threads) { n, block, first, count in
+            let s = shape.lanes, positions = shape.d * shape.h * shape.w
+            let into = target.pointer + n * shape.batchStride + block * shape.blockStride + first * s
+            let channels = min(s, shape.channels - block * s)
+            if channels < s { into.update(repeating: 0, count: count * s) }
+            for lane in 0..<channels {
+                let from = source.pointer + (n * shape.channels + block * s + lane) * positions + first
+                for p in 0..<count { into[p * s + lane] = from[p] }
             }
         }
     }
 
-    /// Reads a blocked buffer of `shape` back into NCDHW order.
-    static func unpack(_ source: UnsafePointer<Float>, _ shape: BlockedShape) -> [Float] {
-        let s = shape.lanes
-        let positions = shape.d * shape.h * shape.w
-        var values = [Float](repeating: 0, count: shape.n * shape.channels * positions)
-        values.withUnsafeMutableBufferPointer { target in
-            for n in 0..<shape.n {
-                for c in 0..<shape.channels {
-                    let from = source + n * shape.batchStride + (c / s) * shape.blockStride + c % s
-                    let into = target.baseAddress! + (n * shape.channels + c) * positions
-                    for p in 0..<positions { into[p] = from[p * s] }
-                }
+    /// Reads a blocked buffer of `shape` back into an NCDHW tensor.
+    static func fromBlocked(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, shape: BlockedShape,
+                            threads: Int) {
+        let (source, target) = (Shared(UnsafeMutablePointer(mutating: source)), Shared(target))
+        convert(shape, threads: threads) { n, block, first, count in
+            let s = shape.lanes, positions = shape.d * shape.h * shape.w
+            let from = source.pointer + n * shape.batchStride + block * shape.blockStride + first * s
+            for lane in 0..<min(s, shape.channels - block * s) {
+                let into = target.pointer + (n * shape.channels + block * s + lane) * positions + first
+                for p in 0..<count { into[p] = from[p * s + lane] }
             }
         }
-        return values
+    }
+
+    /// Calls `body(n, block, first position, positions)` for every run of every block.
+    private static func convert(_ shape: BlockedShape, threads: Int,
+                                _ body: @escaping @Sendable (Int, Int, Int, Int) -> Void) {
+        let positions = shape.d * shape.h * shape.w
+        let runs = (positions + run - 1) / run
+        parallelRanges(shape.n * shape.blocks * runs, threads: threads) { range in
+            for index in range {
+                let first = (index % runs) * run
+                body(index / (runs * shape.blocks), (index / runs) % shape.blocks, first, min(run, positions - first))
+            }
+        }
     }
 }

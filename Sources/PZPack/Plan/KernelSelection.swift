@@ -1,54 +1,46 @@
 import PZGraph
-import PZRuntime
 
-/// Chooses the kernel for each node (and the chunks of convolutions): the fast
-/// blocked kernels where they apply (Winograd for Kd×3×3 convolutions unless
-/// turned off, direct convolution for the others), the reference kernel for the rest (grouped
-/// convolutions whose groups are not whole blocks, overlapping deconvolutions,
-/// batch crops, softmax over another axis than channels).
-enum KernelSelection {
-    /// Input channels from which a Kd×3×3 convolution runs on Winograd F(2×2, 3×3):
-    /// its transforms cost per channel what the products save per channel pair,
-    /// so with few input channels (the first layer of a U-Net) direct is faster.
-    static let winogradMinimumInputChannels = 8
-
-    static func step(for node: Node, shapes: [String: [Int]], lanes: Int, winograd: Bool) -> PlannedStep {
+/// Chooses the kernel for each node (and the chunks of convolutions): Winograd
+/// for Kd×3×3 convolutions (and stride-1 deconvolutions whose flipped kernel is
+/// one) unless turned off or the layer has too few input channels, the
+/// depthwise kernel for depthwise convolutions, the direct kernel for the other
+/// convolutions, output phases for the other deconvolutions, and a blocked
+/// kernel for every other op. Nothing falls back to the reference kernel unless
+/// `referenceNodes` names it.
+public enum KernelSelection {
+    static func step(for node: Node, shapes: [String: [Int]], lanes: Int, winograd: Bool, tuning: KernelTuning,
+                     reference: Bool) -> PlannedStep {
+        if reference { return PlannedStep(node: node.name, kernel: .reference) }
         func blocks(_ tensor: String) -> Int { (shapes[tensor]![1] + lanes - 1) / lanes }
         switch node.op {
-        case .convolution(let parameters):
+        case .convolution(let parameters), .deconvolution(let parameters):
+            let isDeconvolution = if case .deconvolution = node.op { true } else { false }
             let inputChannels = shapes[node.inputs[0]]![1]
-            guard parameters.fitsBlockedConvolution(inputChannels: inputChannels, lanes: lanes) else {
-                return PlannedStep(node: node.name, kernel: .reference)
-            }
+            let layout = parameters.groupLayout(inputChannels: inputChannels, lanes: lanes, deconvolution: isDeconvolution)
+            if layout == .depthwise { return PlannedStep(node: node.name, kernel: .depthwise) }
             let outputBlocks = blocks(node.outputs[0])
-            let useWinograd = winograd && parameters.fitsWinograd && inputChannels >= winogradMinimumInputChannels
-            return PlannedStep(node: node.name, kernel: useWinograd ? .winograd : .convolution,
-                               chunks: WeightPacking.chunks(outputBlocks: outputBlocks,
-                                                            blocksPerGroup: outputBlocks / parameters.groups))
-        case .deconvolution(let parameters):
-            guard parameters.fitsSubPixelDeconvolution else {
-                return PlannedStep(node: node.name, kernel: .reference)
-            }
-            let outputBlocks = blocks(node.outputs[0])
-            return PlannedStep(node: node.name, kernel: .deconvolution,
-                               chunks: WeightPacking.chunks(outputBlocks: outputBlocks, blocksPerGroup: outputBlocks))
+            let fits = isDeconvolution ? parameters.deconvolutionFitsWinograd : parameters.fitsWinograd
+            let useWinograd = winograd && fits && layout == .single && inputChannels >= tuning.winogradMinimumInputChannels
+            let kernel: KernelKind = useWinograd ? .winograd : (isDeconvolution ? .deconvolution : .convolution)
+            let blocksPerGroup = layout == .wholeBlocks ? outputBlocks / parameters.groups : outputBlocks
+            return PlannedStep(node: node.name, kernel: kernel,
+                               chunks: WeightPacking.chunks(outputBlocks: outputBlocks, blocksPerGroup: blocksPerGroup,
+                                                            maximumBlocks: tuning.maximumChunkBlocks))
         case .pooling: return PlannedStep(node: node.name, kernel: .pooling)
         case .batchNorm, .scale, .activation: return PlannedStep(node: node.name, kernel: .channelwise)
         case .eltwise: return PlannedStep(node: node.name, kernel: .eltwise)
         case .concat: return PlannedStep(node: node.name, kernel: .concat)
-        case .crop(let parameters):
-            return PlannedStep(node: node.name, kernel: parameters.offsets[0] == 0 ? .crop : .reference)
+        case .crop: return PlannedStep(node: node.name, kernel: .crop)
         case .pad: return PlannedStep(node: node.name, kernel: .pad)
         case .upsample: return PlannedStep(node: node.name, kernel: .upsample)
-        case .softmax(let parameters): return PlannedStep(node: node.name, kernel: parameters.axis == 1 ? .softmax : .reference)
+        case .softmax: return PlannedStep(node: node.name, kernel: .softmax)
         case .mergeCrop: return PlannedStep(node: node.name, kernel: .mergeCrop)
-        case .dropout, .split: return PlannedStep(node: node.name, kernel: .copy)
-        case .input: return PlannedStep(node: node.name, kernel: .copy)
+        case .dropout, .split, .input: return PlannedStep(node: node.name, kernel: .copy)
         }
     }
 
     /// Kernels that may write their output over their first input.
-    static let inPlaceCapable: Set<KernelKind> = [.channelwise, .eltwise, .softmax, .copy]
+    public static let inPlaceCapable: Set<KernelKind> = [.channelwise, .eltwise, .softmax, .copy]
 }
 
 /// Assigns tensors to buffers: walking the nodes in order, each output takes the

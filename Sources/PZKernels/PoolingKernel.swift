@@ -1,4 +1,5 @@
 import PZGraph
+import PZPack
 
 /// Max and average pooling on the blocked layout, one vector (S channels) per
 /// output position, with the window rules of `PoolingParameters` (Caffe and TF).
@@ -6,7 +7,7 @@ import PZGraph
 /// The windows of every output position are computed once per axis (clipped to
 /// the input, plus Caffe's divisor over the padded window), so the inner loops
 /// are plain vector max/add over contiguous S-float positions.
-struct PoolingKernel: @unchecked Sendable {
+struct PoolingKernel: StepKernel, @unchecked Sendable {
     let parameters: PoolingParameters
     let inputShape: BlockedShape
     let outputShape: BlockedShape
@@ -27,7 +28,8 @@ struct PoolingKernel: @unchecked Sendable {
         }
     }
 
-    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, threads: Int) {
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], threads: Int) {
+        let (input, output) = (inputs[0], outputs[0])
         let windows = [AxisWindows(parameters, axis: 0, inputExtent: inputShape.d, outputExtent: outputShape.d),
                        AxisWindows(parameters, axis: 1, inputExtent: inputShape.h, outputExtent: outputShape.h),
                        AxisWindows(parameters, axis: 2, inputExtent: inputShape.w, outputExtent: outputShape.w)]

@@ -1,10 +1,19 @@
 import Foundation
-@testable import PZRuntime
+import PZPack
 import Testing
+#if PZCONV_AVX512
+@testable import PZKernelsAVX512
+#else
+@testable import PZKernelsAVX2
+#endif
 
 /// The epilogue math against Double: exp, ELU, sigmoid and tanh within their
-/// stated errors over the whole useful range, and min/max exact.
-@Suite struct VectorMathTests {
+/// stated errors over the whole useful range, and min/max exact. These files
+/// are compiled into one test target per kernel build (PZKernelsAVX2Tests,
+/// PZKernelsAVX512Tests: Tests/PZKernelsAVX512Tests links here), and the
+/// AVX-512 one runs only on a CPU that has AVX-512.
+@Suite(.enabled(if: KernelBuild.instructionSet <= InstructionSet.detected, "this CPU lacks the build's instruction set"))
+struct VectorMathTests {
     /// Points from −100 to 100, denser near 0.
     static let points: [Float] = stride(from: -100.0, through: 100.0, by: 0.37).map { Float($0) }
         + stride(from: -2.0, through: 2.0, by: 0.001).map { Float($0) } + [0, -0.0, 1e-30, -1e-30]
@@ -64,8 +73,16 @@ import Testing
         #expect(SIMD8<Float>.negativePart(SIMD8(repeating: 3))[0] == 0)
     }
 
+    @Test func laneReductions() {
+        let values = SIMD16<Float>((0..<16).map { Float(($0 * 7) % 16) - 3.5 })
+        #expect(values.maximumLane() == 11.5)
+        #expect(values.lanesSum() == values.indices.reduce(0) { $0 + values[$1] })
+        #expect(values.lowHalf.maximumLane() == values.indices.prefix(8).map { values[$0] }.max())
+    }
+
     @Test func peakMicroKernelRuns() {
-        let flops = PeakThroughput.measure(threads: 2, rounds: 10_000, repeats: 3)
+        let flops = PeakThroughput.measure(threads: 2, lanes: KernelBuild.instructionSet == .avx512 ? 16 : 8, rounds: 10_000,
+                                           repeats: 3)
         #expect(flops > 1e9)
     }
 }

@@ -1,3 +1,5 @@
+import PZPack
+
 /// The arguments of a generated convolution tile (see Scripts/generate-kernels.py
 /// and ConvolutionTiles for the layouts). All offsets are in floats.
 struct TileArguments {

@@ -3,10 +3,18 @@
 
 /// The convolution register tiles (see Scripts/generate-kernels.py for the layouts).
 enum ConvolutionTiles {
-    /// Largest tile width (output positions) per OCB, for unit-stride (full and half) and strided tiles.
-    static let maximumWidth: [Int] = [0, 16, 12, 8, 6]
-    static let maximumHalfWidth: [Int] = [0, 16, 12, 7, 5]
-    static let maximumStridedWidth = 4
+    #if PZCONV_AVX512
+    private static let widths8 = [0, 16, 12, 8, 6], widths16 = [0, 16, 12, 8, 6], widths16Half = [0, 16, 12, 7, 5]
+    #else
+    private static let widths8 = [0, 12, 6, 4, 2], widths16 = [0, 6, 2, 1, 1], widths16Half = [0, 12, 4, 2, 1]
+    #endif
+
+    /// The largest tile width (output positions) this build uses for S lanes and
+    /// OCB output blocks (the last one half when `halfLast`), unit-stride or strided.
+    static func maximumWidth(lanes: Int, outputBlocks: Int, halfLast: Bool = false, unitStride: Bool = true) -> Int {
+        let width = (lanes == 8 ? widths8 : halfLast ? widths16Half : widths16)[outputBlocks]
+        return unitStride ? width : min(4, width)
+    }
 
     /// The tile for S lanes, OCB output blocks (the last one half when `halfLast`),
     /// RW positions; nil when none was generated (half tiles exist for S = 16 only).

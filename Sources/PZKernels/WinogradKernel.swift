@@ -1,4 +1,5 @@
 import PZGraph
+import PZPack
 
 /// Convolution by Winograd's minimal filtering F(2×2, 3×3) in the H×W plane, for
 /// kernels Kd×3×3 with stride and dilation 1 in H and W (any along D, one group;
@@ -20,17 +21,20 @@ import PZGraph
 /// Tiles inside the input read it directly; border tiles read zeros for the
 /// padding; tiles past an odd output extent are computed and not stored. Rounding differs from direct summation by a few ulp of the
 /// largest partial sums (the transforms only add, subtract and halve).
-struct WinogradKernel: @unchecked Sendable {
-    let parameters: ConvolutionParameters
-    let inputShape: BlockedShape
-    let outputShape: BlockedShape
-    let chunks: [ConvolutionKernel.Chunk]
-    let bias: UnsafePointer<Float>?
-    let baseScale: UnsafePointer<Float>?
+struct WinogradKernel: StepKernel, @unchecked Sendable {
+    /// The convolution (its whole result: first 0, step 1); chunk weights are U.
+    let spec: ConvolutionSpec
 
-    func run(input: UnsafePointer<Float>, base: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int) {
-        let (store, result) = EpilogueStore.prepare(output: output, outputShape: outputShape, parameters: parameters, bias: bias,
-                                                    baseScale: baseScale, base: base, threads: threads)
+    var parameters: ConvolutionParameters { spec.parameters }
+    var inputShape: BlockedShape { spec.input }
+    var outputShape: BlockedShape { spec.output }
+    var chunks: [ConvolutionSpec.Chunk] { spec.chunks }
+
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], threads: Int) {
+        let input = inputs[0]
+        let (store, result) = EpilogueStore.prepare(output: outputs[0], outputShape: outputShape, parameters: parameters,
+                                                    vectors: spec.vectors, base: inputs.count > 1 ? inputs[1] : nil,
+                                                    threads: threads)
         let layout = WinogradLayout(inputShape: inputShape, parameters: parameters, result: result)
         // Work units: (n, tile row, run of output planes). Within a run, consecutive
         // output planes share transformed input planes; runs are split only as far
@@ -152,7 +156,7 @@ struct WinogradKernel: @unchecked Sendable {
     }
 
     /// M[ξ] = Σ_taps V[ξ] · U[ξ] for one chunk, on the generated tiles.
-    private func multiply(_ chunk: ConvolutionKernel.Chunk, tapCount: Int, layout: WinogradLayout, scratch: WinogradScratch) {
+    private func multiply(_ chunk: ConvolutionSpec.Chunk, tapCount: Int, layout: WinogradLayout, scratch: WinogradScratch) {
         let s = inputShape.lanes
         let productStride = layout.tileColumns * chunk.blocks * s
         guard tapCount > 0 else {
@@ -163,7 +167,7 @@ struct WinogradKernel: @unchecked Sendable {
         for t in 0..<tapCount { scratch.tapWeights[t] = scratch.tapIndices[t] * perTap }
         let blockStride = parameters.kernel[0] * perTap
         let half = ConvolutionTiles.usesHalfTiles(lanes: s, firstBlock: chunk.firstBlock, blocks: chunk.blocks, output: outputShape)
-        let maximum = (half ? ConvolutionTiles.maximumHalfWidth : ConvolutionTiles.maximumWidth)[chunk.blocks]
+        let maximum = ConvolutionTiles.maximumWidth(lanes: s, outputBlocks: chunk.blocks, halfLast: half)
         for position in 0..<16 {
             var arguments = TileArguments(
                 input: UnsafePointer(scratch.transformed + position * layout.positionStride), xStep: s, xBlockStride: layout.blockStride,
@@ -184,7 +188,7 @@ struct WinogradKernel: @unchecked Sendable {
 
     /// Y = Aᵀ M A, Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: two output rows of
     /// 2 × tileColumns positions, laid out [row][position][block][S].
-    private func transformOutput<V: KernelVector>(_ chunk: ConvolutionKernel.Chunk, layout: WinogradLayout,
+    private func transformOutput<V: KernelVector>(_ chunk: ConvolutionSpec.Chunk, layout: WinogradLayout,
                                                   scratch: WinogradScratch, as _: V.Type) {
         let s = inputShape.lanes
         let productStride = layout.tileColumns * chunk.blocks * s

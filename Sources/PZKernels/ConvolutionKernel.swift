@@ -1,4 +1,5 @@
 import PZGraph
+import PZPack
 
 /// Direct convolution on the blocked layout with register tiles (generated, see
 /// ConvolutionTiles): for each output row (n, d, h), taps whose input row lies
@@ -9,33 +10,28 @@ import PZGraph
 ///
 /// Weights are packed per chunk of OCB output blocks as
 /// [input block][kd][kh][kw][input lane][OCB × S] (see WeightPacking).
-struct ConvolutionKernel: EpilogueRowKernel, @unchecked Sendable {
-    struct Chunk {
-        var firstBlock: Int
-        var blocks: Int
-        var weights: UnsafePointer<Float>
+///
+/// It computes `spec.extent` positions per axis and stores position u at
+/// `first + u·step` of the result: the whole result for a convolution, one
+/// output phase for a transposed convolution (`TransposedConvolutionKernel`).
+struct ConvolutionKernel: EpilogueRowKernel, StepKernel, @unchecked Sendable {
+    let spec: ConvolutionSpec
+
+    var lanes: Int { spec.input.lanes }
+    var rowCount: Int { spec.input.n * spec.extent[0] * spec.extent[1] }
+
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], threads: Int) {
+        Self.runAll([self], parameters: spec.parameters, vectors: spec.vectors, output: spec.output, inputs: inputs,
+                    outputs: outputs, threads: threads)
     }
 
-    let parameters: ConvolutionParameters
-    let inputShape: BlockedShape
-    /// Physical output (with the output padding border).
-    let outputShape: BlockedShape
-    let chunks: [Chunk]
-    /// Input blocks per group (groups > 1 only when both channel counts per group
-    /// are whole blocks; see WeightPacking).
-    let groupInputBlocks: Int
-    let outputBlocksPerGroup: Int
-    let bias: UnsafePointer<Float>?
-    let baseScale: UnsafePointer<Float>?
-
-    var lanes: Int { inputShape.lanes }
-
-    func rows<V: KernelVector>(_ range: Range<Int>, result: [Int], input: UnsafePointer<Float>,
-                               store: EpilogueStore, as vector: V.Type) {
-        let p = parameters
+    func rows<V: KernelVector>(_ range: Range<Int>, input: UnsafePointer<Float>, store: EpilogueStore, as _: V.Type) {
+        let p = spec.parameters
+        let inputShape = spec.input, outputShape = spec.output
+        let (extent, first, step) = (spec.extent, spec.first, spec.step)
         let (kd, kh, kw) = (p.kernel[0], p.kernel[1], p.kernel[2])
         let s = lanes
-        let tapCapacity = kd * kh * kw
+        let tapCapacity = max(1, kd * kh * kw)
         let taps = UnsafeMutablePointer<Int>.allocate(capacity: tapCapacity)
         let tapIndices = UnsafeMutablePointer<Int>.allocate(capacity: tapCapacity)
         let tapWeights = UnsafeMutablePointer<Int>.allocate(capacity: tapCapacity)
@@ -47,14 +43,16 @@ struct ConvolutionKernel: EpilogueRowKernel, @unchecked Sendable {
             tile.deallocate()
         }
         let inW = inputShape.w
-        // Interior output columns: every kw tap inside the input.
-        let firstInterior = min(result[2], (p.padBegin[2] + p.stride[2] - 1) / p.stride[2])
-        let lastInterior = max(firstInterior, min(result[2],
+        // Interior positions along W: every kw tap inside the input (padding may be
+        // negative in a transposed convolution's phase).
+        let firstInterior = min(extent[2], max(0, ceilDivide(p.padBegin[2], p.stride[2])))
+        let lastInterior = max(firstInterior, min(extent[2],
             floorDivide(inW - 1 - (kw - 1) * p.dilation[2] + p.padBegin[2], p.stride[2]) + 1))
         for row in range {
-            let n = row / (result[0] * result[1])
-            let od = (row / result[1]) % result[0]
-            let oh = row % result[1]
+            let n = row / (extent[0] * extent[1])
+            let od = (row / extent[1]) % extent[0]
+            let oh = row % extent[1]
+            let (outD, outH) = (first[0] + od * step[0], first[1] + oh * step[1])
             // Taps of this row: (kd, kh) whose input row exists, every kw.
             var count = 0
             for i in 0..<kd {
@@ -70,22 +68,22 @@ struct ConvolutionKernel: EpilogueRowKernel, @unchecked Sendable {
                     }
                 }
             }
-            for chunk in chunks {
-                let group = chunk.firstBlock / outputBlocksPerGroup
-                let firstInputBlock = group * groupInputBlocks
+            for chunk in spec.chunks {
+                let group = chunk.firstBlock / spec.outputBlocksPerGroup
+                let firstInputBlock = group * spec.groupInputBlocks
                 let rowInput = input + n * inputShape.batchStride + firstInputBlock * inputShape.blockStride
                 // Packed weights: per tap, S input lanes × OCB × S output lanes.
                 for t in 0..<count { tapWeights[t] = tapIndices[t] * s * chunk.blocks * s }
                 var arguments = TileArguments(
                     input: rowInput, xStep: p.stride[2] * s, xBlockStride: inputShape.blockStride,
-                    blocks: groupInputBlocks, lastChannels: groupInputBlocks == inputShape.blocks ? inputShape.lastBlockChannels : s,
+                    blocks: spec.groupInputBlocks,
+                    lastChannels: spec.groupInputBlocks == inputShape.blocks ? inputShape.lastBlockChannels : s,
                     weights: chunk.weights, wBlockStride: tapCapacity * s * chunk.blocks * s, taps: taps,
                     tapWeights: tapWeights, tapCount: count, tile: tile)
                 let unit = p.stride[2] == 1
                 let half = ConvolutionTiles.usesHalfTiles(lanes: s, firstBlock: chunk.firstBlock, blocks: chunk.blocks,
                                                           output: outputShape)
-                let maximum = !unit ? ConvolutionTiles.maximumStridedWidth
-                    : (half ? ConvolutionTiles.maximumHalfWidth : ConvolutionTiles.maximumWidth)[chunk.blocks]
+                let maximum = ConvolutionTiles.maximumWidth(lanes: s, outputBlocks: chunk.blocks, halfLast: half, unitStride: unit)
                 var ow = firstInterior
                 while ow < lastInterior {
                     let width = min(maximum, lastInterior - ow)
@@ -93,11 +91,11 @@ struct ConvolutionKernel: EpilogueRowKernel, @unchecked Sendable {
                     ConvolutionTiles.tile(lanes: s, outputBlocks: chunk.blocks, width: width, unitStride: unit,
                                           halfLast: half)!(arguments)
                     store.store(tile, as: V.self, width: width, blocks: chunk.blocks, firstBlock: chunk.firstBlock,
-                                n: n, d: od, h: oh, w0: ow, step: 1)
+                                n: n, d: outD, h: outH, w0: first[2] + ow * step[2], step: step[2])
                     ow += width
                 }
                 // Border columns: only the kw taps that land inside the input.
-                for ow in 0..<result[2] where ow < firstInterior || ow >= lastInterior {
+                for ow in 0..<extent[2] where ow < firstInterior || ow >= lastInterior {
                     var edgeCount = 0
                     for t in 0..<count {
                         let k = tapIndices[t] % kw
@@ -118,7 +116,7 @@ struct ConvolutionKernel: EpilogueRowKernel, @unchecked Sendable {
                         tile.update(repeating: 0, count: chunk.blocks * s)
                     }
                     store.store(tile, as: V.self, width: 1, blocks: chunk.blocks, firstBlock: chunk.firstBlock,
-                                n: n, d: od, h: oh, w0: ow, step: 1)
+                                n: n, d: outD, h: outH, w0: first[2] + ow * step[2], step: 1)
                 }
             }
         }

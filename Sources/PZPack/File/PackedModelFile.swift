@@ -6,7 +6,7 @@ import PZGraph
 /// the execution plan, and the hash of the `.pzir` it was exported from.
 public enum PackedModelFile {
     public static let magic: [UInt8] = [0x89, 0x50, 0x5A, 0x50, 0x4B, 0x0D, 0x0A, 0x1A]  // "\x89PZPK\r\n\x1a"
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
 }
 
 /// The JSON document of a `.pz` file.

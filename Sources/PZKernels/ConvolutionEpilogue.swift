@@ -1,4 +1,5 @@
 import PZGraph
+import PZPack
 
 /// The epilogue of a convolution tile (the PZnet sub-image primitive's final
 /// store): bias, additive base (times base_scale), activation, then the store
@@ -8,9 +9,8 @@ struct EpilogueStore: @unchecked Sendable {
     let output: UnsafeMutablePointer<Float>
     let outputShape: BlockedShape
     let border: [Int]
-    /// Per output channel, padded to blocks × S; nil when absent.
-    let bias: UnsafePointer<Float>?
-    let baseScale: UnsafePointer<Float>?
+    /// Per output channel, padded to blocks × S.
+    let vectors: EpilogueVectors
     /// The base tensor (result shape, no border) and its shape.
     let base: UnsafePointer<Float>?
     let baseShape: BlockedShape?
@@ -20,27 +20,28 @@ struct EpilogueStore: @unchecked Sendable {
     /// zeroes its border and returns the store and the result extent (D, H, W:
     /// the output without its border).
     static func prepare(output: UnsafeMutablePointer<Float>, outputShape: BlockedShape, parameters p: ConvolutionParameters,
-                        bias: UnsafePointer<Float>?, baseScale: UnsafePointer<Float>?, base: UnsafePointer<Float>?,
-                        threads: Int) -> (store: EpilogueStore, result: [Int]) {
+                        vectors: EpilogueVectors, base: UnsafePointer<Float>?, threads: Int) -> (store: EpilogueStore, result: [Int]) {
         let border = (p.epilogue.outputPadBegin, p.epilogue.outputPadEnd)
         let result = (0..<3).map { outputShape.shape[2 + $0] - border.0[$0] - border.1[$0] }
         zeroBorder(output, shape: outputShape, begin: border.0, end: border.1, threads: threads)
         let baseShape = base == nil ? nil : BlockedShape([outputShape.n, outputShape.channels] + result, lanes: outputShape.lanes)
-        let store = EpilogueStore(output: output, outputShape: outputShape, border: border.0, bias: bias, baseScale: baseScale,
+        let store = EpilogueStore(output: output, outputShape: outputShape, border: border.0, vectors: vectors,
                                   base: base, baseShape: baseShape, activation: p.epilogue.activation)
         return (store, result)
     }
 
     /// Stores a tile of `width` positions × `blocks` output blocks at result
-    /// position (n, d, h, w0 + j·step), output blocks firstBlock…
+    /// position (n, d, h, w0 + j·step), output blocks firstBlock…; the tile holds
+    /// position j's block ob at `tile[(j · blocks + ob) · S]`.
     @inline(__always)
     func store<V: KernelVector>(_ tile: UnsafePointer<Float>, as _: V.Type, width: Int, blocks: Int, firstBlock: Int,
                                 n: Int, d: Int, h: Int, w0: Int, step: Int) {
         let lanes = V.scalarCount
         for ob in 0..<blocks {
             let block = firstBlock + ob
-            let biasVector = bias.map { UnsafeRawPointer($0 + block * lanes).load(as: V.self) } ?? V()
-            let scaleVector = baseScale.map { UnsafeRawPointer($0 + block * lanes).load(as: V.self) } ?? V(repeating: 1)
+            let biasVector = vectors.bias.map { UnsafeRawPointer($0 + block * lanes).load(as: V.self) } ?? V()
+            let scaleVector = vectors.baseScale.map { UnsafeRawPointer($0 + block * lanes).load(as: V.self) } ?? V(repeating: 1)
+            let slopeVector = vectors.slopes.map { UnsafeRawPointer($0 + block * lanes).load(as: V.self) } ?? V()
             for j in 0..<width {
                 let w = w0 + j * step
                 var value = UnsafeRawPointer(tile + (j * blocks + ob) * lanes).load(as: V.self) + biasVector
@@ -48,22 +49,24 @@ struct EpilogueStore: @unchecked Sendable {
                     let baseValue = UnsafeRawPointer(base + baseShape.offset(n, block, d, h, w)).load(as: V.self)
                     value = value.addingProduct(scaleVector, baseValue)
                 }
-                value = Self.activate(value, activation)
+                value = activate(value, activation, slopes: slopeVector)
                 let target = output + outputShape.offset(n, block, d + border[0], h + border[1], w + border[2])
                 UnsafeMutableRawPointer(target).storeBytes(of: value, as: V.self)
             }
         }
     }
+}
 
-    @inline(__always)
-    static func activate<V: KernelVector>(_ value: V, _ activation: Activation?) -> V {
-        switch activation {
-        case nil: return value
-        case .relu(let slope)?: return vectorReLU(value, slope: slope)
-        case .elu(let alpha)?: return vectorELU(value, alpha: alpha)
-        case .sigmoid?: return vectorSigmoid(value)
-        case .tanh?: return vectorTanh(value)
-        }
+/// `activation(value)` lane-wise; `slopes` holds the lanes' PReLU slopes.
+@inline(__always)
+func activate<V: KernelVector>(_ value: V, _ activation: Activation?, slopes: V) -> V {
+    switch activation {
+    case nil: return value
+    case .relu(let slope)?: return vectorReLU(value, slope: slope)
+    case .prelu?: return V.positivePart(value).addingProduct(V.negativePart(value), slopes)
+    case .elu(let alpha)?: return vectorELU(value, alpha: alpha)
+    case .sigmoid?: return vectorSigmoid(value)
+    case .tanh?: return vectorTanh(value)
     }
 }
 
@@ -94,31 +97,36 @@ func zeroBorder(_ tensor: UnsafeMutablePointer<Float>, shape: BlockedShape, begi
     }
 }
 
-/// A kernel that computes output rows (n, d, h) of a (de)convolution result and
-/// stores them through the epilogue; `run` splits the rows among threads.
+/// A kernel that computes output rows (n, d, h) of a (de)convolution's result
+/// (or of the positions it computes, see `ConvolutionSpec.extent`) and stores
+/// them through the epilogue.
 protocol EpilogueRowKernel: Sendable {
-    var parameters: ConvolutionParameters { get }
-    var inputShape: BlockedShape { get }
-    /// Physical output (with the output padding border).
-    var outputShape: BlockedShape { get }
-    var bias: UnsafePointer<Float>? { get }
-    var baseScale: UnsafePointer<Float>? { get }
-
-    /// Computes result rows `range` (of n × D × H of the result extent).
-    func rows<V: KernelVector>(_ range: Range<Int>, result: [Int], input: UnsafePointer<Float>, store: EpilogueStore,
-                               as vector: V.Type)
+    /// Rows of the positions computed: n × extent D × extent H.
+    var rowCount: Int { get }
+    /// Computes rows `range` and stores them.
+    func rows<V: KernelVector>(_ range: Range<Int>, input: UnsafePointer<Float>, store: EpilogueStore, as vector: V.Type)
 }
 
 extension EpilogueRowKernel {
-    func run(input: UnsafePointer<Float>, base: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, threads: Int) {
-        let (store, result) = EpilogueStore.prepare(output: output, outputShape: outputShape, parameters: parameters, bias: bias,
-                                                    baseScale: baseScale, base: base, threads: threads)
-        let sharedInput = Shared(UnsafeMutablePointer(mutating: input))
-        parallelRanges(inputShape.n * result[0] * result[1], threads: threads) { range in
-            if self.inputShape.lanes == 16 {
-                self.rows(range, result: result, input: sharedInput.pointer, store: store, as: SIMD16<Float>.self)
-            } else {
-                self.rows(range, result: result, input: sharedInput.pointer, store: store, as: SIMD8<Float>.self)
+    /// Runs the rows of `kernels` (one after another, as one range split among
+    /// threads), all storing through one epilogue: a convolution is one such
+    /// kernel, a transposed convolution one per output phase.
+    static func runAll(_ kernels: [Self], parameters: ConvolutionParameters, vectors: EpilogueVectors, output outputShape: BlockedShape,
+                       inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], threads: Int) {
+        let (store, _) = EpilogueStore.prepare(output: outputs[0], outputShape: outputShape, parameters: parameters,
+                                               vectors: vectors, base: inputs.count > 1 ? inputs[1] : nil, threads: threads)
+        let input = Shared(UnsafeMutablePointer(mutating: inputs[0]))
+        let starts = kernels.reduce(into: [0]) { $0.append($0.last! + $1.rowCount) }
+        parallelRanges(starts.last!, threads: threads) { range in
+            for (index, kernel) in kernels.enumerated() {
+                let lower = max(range.lowerBound, starts[index]), upper = min(range.upperBound, starts[index + 1])
+                guard lower < upper else { continue }
+                let rows = (lower - starts[index])..<(upper - starts[index])
+                if outputShape.lanes == 16 {
+                    kernel.rows(rows, input: input.pointer, store: store, as: SIMD16<Float>.self)
+                } else {
+                    kernel.rows(rows, input: input.pointer, store: store, as: SIMD8<Float>.self)
+                }
             }
         }
     }

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import PZPack
+import PZPasses
+
+/// How the fast executor runs: threads and instruction set (`run`, `bench`).
+struct ExecutorOptions: ParsableArguments {
+    @Option(help: "Worker threads for a .pz model (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Kernels to run: avx2 or avx512 (default: the best this CPU has; also PZCONV_ISA). A .pz planned for another instruction set is re-planned at load.")
+    var isa: String?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    /// The instruction set to run with.
+    func instructionSet() throws -> InstructionSet {
+        try isa.map { try InstructionSet.named($0, source: "--isa") } ?? InstructionSet.current()
+    }
+}
+
+/// The verified pass pipeline's settings (`optimize`, `verify`).
+struct PipelineOptions: ParsableArguments {
+    @Option(help: "Comma-separated passes to run (default: all, in the paper's order).")
+    var passes: String?
+
+    @Option(help: "Largest accepted error, relative to max(1, |reference|max).")
+    var tolerance: Double = 1e-4
+
+    @Flag(help: "Print each rewrite and each declined candidate.")
+    var verbose = false
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    /// The pipeline of the selected passes.
+    func pipeline() throws -> PassPipeline {
+        let selected = try passes.map { try PassPipeline.passes(named: $0.split(separator: ",").map(String.init)) }
+            ?? PassPipeline.standardPasses
+        return PassPipeline(passes: selected, tolerance: tolerance)
+    }
+}
