@@ -13,7 +13,7 @@ can hold the names, net.caffemodel.h5; Golden/caffe-fork/<name>/ gets input.npy
 and output.<blob>.npy for every net output.
 
 Usage (from the repository root, in a venv with torch numpy h5py protobuf grpcio-tools):
-    python Fixtures/caffe-fork/make_fork_fixtures.py [--bench ../shared/bench]
+    python Fixtures/caffe-fork/make_fork_fixtures.py [--bench ../shared/bench] [--only NAME ...]
 """
 import argparse
 import importlib
@@ -101,6 +101,37 @@ layer { name: "conv2" type: "Convolution" bottom: "pool" top: "out" convolution_
 """
 
 
+# The layers real 3-D segmentation nets bring beyond the U-Nets: transposed
+# convolutions whose kernel is not their stride (kernel 4 stride 2 pad 1 as in
+# DSN and DenseVoxNet; a stride-1 1x5x5 score layer; dilated; grouped), PReLU
+# (per channel and shared, as V-Net), the pre-activation BatchNorm -> Scale ->
+# ReLU after a Concat (DenseNets), a depthwise and a grouped convolution. PReLU
+# is computed by torch.nn.functional.prelu (Caffe: max(0, x) + a * min(0, x)).
+NETS["real_net_layers"] = """
+name: "real_net_layers"
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 4 dim: 6 dim: 7 } } }
+layer { name: "c1" type: "Convolution" bottom: "data" top: "c1" convolution_param { num_output: 12 kernel_size: 3 pad: 1 } }
+layer { name: "p1" type: "PReLU" bottom: "c1" top: "c1" }
+layer { name: "up4" type: "Deconvolution" bottom: "c1" top: "up4"
+  convolution_param { num_output: 10 kernel_size: 4 stride: 2 pad: 1 } }
+layer { name: "p2" type: "PReLU" bottom: "up4" top: "up4" prelu_param { channel_shared: true } }
+layer { name: "score" type: "Deconvolution" bottom: "up4" top: "score"
+  convolution_param { num_output: 6 kernel_size: 1 kernel_size: 5 kernel_size: 5 stride: 1 pad: 0 pad: 2 pad: 2 } }
+layer { name: "dil" type: "Deconvolution" bottom: "c1" top: "dil"
+  convolution_param { num_output: 6 kernel_size: 3 stride: 2 pad: 2 dilation: 2 } }
+layer { name: "grp" type: "Deconvolution" bottom: "c1" top: "grp"
+  convolution_param { num_output: 6 kernel_size: 2 stride: 2 group: 3 } }
+layer { name: "cat" type: "Concat" bottom: "score" bottom: "grp" top: "cat" }
+layer { name: "bn" type: "BatchNorm" bottom: "cat" top: "bn" }
+layer { name: "sc" type: "Scale" bottom: "bn" top: "bn" scale_param { bias_term: true } }
+layer { name: "relu" type: "ReLU" bottom: "bn" top: "bn" }
+layer { name: "dw" type: "Convolution" bottom: "bn" top: "dw" convolution_param { num_output: 12 kernel_size: 3 pad: 1 group: 12 } }
+layer { name: "gc" type: "Convolution" bottom: "dw" top: "gc" convolution_param { num_output: 6 kernel_size: 1 group: 3 } }
+layer { name: "cat2" type: "Concat" bottom: "cat" bottom: "gc" top: "cat2" }
+layer { name: "prob" type: "Softmax" bottom: "cat2" top: "prob" }
+"""
+
+
 def paper_residual_unet():
     """The PZnet paper's Residual 3-D U-Net (section 4.2; Benchmarks/unet_prototxt.py)
     at a test size: three levels of 4, 6 and 8 featuremaps."""
@@ -134,6 +165,9 @@ def with_mergecrop(ct):
 
     class Net(ct.CaffeNet):
         def _shape(self, l, ins):
+            if l["type"] == "PReLU":
+                shared = ct._first(ct._first(l["raw"], "prelu_param", {}), "channel_shared", False)
+                return ins[0], [(1,) if shared else (ins[0][1],)]
             if l["type"] == "MergeCrop":
                 add = ct._first(ct._first(l["raw"], "mergecrop_param", {}), "operation", "STACK") == "ADD"
                 out = list(ins[0])
@@ -143,6 +177,8 @@ def with_mergecrop(ct):
             return super()._shape(l, ins)
 
         def _run(self, l, xs, w):
+            if l["type"] == "PReLU":
+                return torch.nn.functional.prelu(xs[0], w[0])
             if l["type"] == "MergeCrop":
                 add = ct._first(ct._first(l["raw"], "mergecrop_param", {}), "operation", "STACK") == "ADD"
                 return torch.as_tensor(merge_crop(xs[0].numpy(), xs[1].numpy(), add))
@@ -199,6 +235,7 @@ def write_caffemodel(pb2, net, weights, path, legacy=False, extra_training_layer
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bench", default=os.path.join(ROOT, "..", "shared", "bench"))
+    parser.add_argument("--only", nargs="*", help="make only these fixtures (the others keep their files)")
     args = parser.parse_args()
     ct = load_bench(args.bench)
     pb2 = compile_proto()
@@ -206,9 +243,16 @@ def main():
     import torch
     NetClass = with_mergecrop(ct)
     for seed, (name, text) in enumerate(NETS.items()):
+        if args.only and name not in args.only:
+            continue
         net = NetClass(text)
         factor = 0.0 if name == "bn_zero_factor_split" else 999.982
         weights = ct.make_weights(net, seed=seed, bn_factor=factor)
+        slopes = np.random.default_rng(200 + seed)
+        for layer in net.layers:  # PReLU slopes (caffe_torch's make_weights knows no PReLU)
+            if layer["type"] == "PReLU":
+                shape = net.param_shapes()[0][layer["name"]][0]
+                weights[layer["name"]] = [slopes.uniform(-0.3, 0.4, shape).astype(np.float32)]
         for layer in net.layers:  # a real Scale has non-trivial bias; make BN stats non-trivial too
             if layer["type"] == "BatchNorm" and factor == 0.0:
                 weights[layer["name"]][0][:] = np.linspace(-3, 3, len(weights[layer["name"]][0]))
@@ -234,6 +278,8 @@ def main():
             np.save(os.path.join(golden, f"output.{blob}.npy"), blobs[blob].numpy().astype(np.float32))
         print(name, "outputs", outputs)
 
+    if args.only and "v1_binary" not in args.only:
+        return
     # A V1 *binary* caffemodel (NetParameter.layers, enum types, blobs at field 6)
     # holding the weights real Caffe wrote for the v1_legacy fixture, so its golden
     # output is real Caffe's.

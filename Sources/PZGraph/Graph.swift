@@ -30,6 +30,12 @@ public struct Graph: Equatable, Sendable {
         nodes.filter { if case .input = $0.op { true } else { false } }
     }
 
+    /// The order executors run the nodes in: every Input first (their values are
+    /// all in place before the first step), then the others in graph order.
+    public var executionOrder: [Node] {
+        inputNodes + nodes.filter { if case .input = $0.op { false } else { true } }
+    }
+
     /// The index of the node called `name`.
     public func nodeIndex(named name: String) -> Int? {
         nodes.firstIndex { $0.name == name }

@@ -10,7 +10,7 @@ public struct PassPipeline {
     /// The PZnet fusions in the paper's order, after the house-keeping that
     /// exposes them, and in-place resolution last.
     public static let standardPasses: [any GraphPass] = [
-        IdentityRemoval(), DeadCodeElimination(), EltwiseFusion(), LinearFusion(), ActivationFusion(),
+        IdentityRemoval(), DeadCodeElimination(), EltwiseFusion(), LinearFusion(), ActivationFusion(), ChannelwiseFusion(),
         PaddingTransformation(), InPlaceResolution(),
     ]
 

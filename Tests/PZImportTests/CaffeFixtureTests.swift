@@ -24,7 +24,7 @@ import Testing
     }()
 
     @Test func fixturesArePresent() {
-        #expect(Self.cases.count == 7 + 8 + 5 + 6)
+        #expect(Self.cases.count == 7 + 8 + 6 + 7)  // .caffemodel and .caffemodel.h5 of each net
     }
 
     @Test(arguments: cases)

@@ -72,6 +72,20 @@ import Testing
         #expect(plan.buffers.count == 3)
     }
 
+    /// The executor writes every input before the first step, so an Input node
+    /// listed after other nodes must not take a buffer freed by them.
+    @Test func inputsListedLateGetTheirOwnBuffers() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 8, 2, 4, 4])
+        let first = b.add("first", .activation(.relu(negativeSlope: 0)), inputs: [x])
+        let second = b.add("second", .activation(.tanh), inputs: [first])
+        let late = b.input("late", shape: [1, 8, 2, 4, 4])
+        b.output(b.add("sum", .eltwise(EltwiseParameters(operation: .sum)), inputs: [second, late]))
+        let plan = try Exporter.plan(b.graph, isa: .detected, lanes: 8)
+        #expect(plan.placements["late"] != plan.placements["x"])
+        #expect(plan.placements["late"] != plan.placements["first"])
+    }
+
     @Test func kernelChoices() throws {
         var b = GraphBuilder()
         let x = b.input("x", shape: [1, 6, 2, 6, 6])

@@ -26,6 +26,63 @@ import Testing
         #expect(!result.changed)
         #expect(result.declined.first == "'act' (TanH): the output of 'conv' is also read by 'other'")
     }
+
+    @Test func movesPReLUSlopesIntoTheConvolution() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 2, 2, 5, 5])
+        let conv = b.convolution("conv", x, inputChannels: 2, same(3))
+        b.output(b.add("prelu", .activation(.prelu), inputs: [conv], weights: [.slope: b.randomTensor([3])]))
+        let result = try applyAndCompare(ActivationFusion(), to: b.graph)
+        #expect(result.graph.nodes.count == 2)
+        #expect(result.graph.nodes[1].op.convolutionParameters?.epilogue.activation == .prelu)
+        #expect(result.graph.nodes[1].weights[.slope] == b.graph.nodes[2].weights[.slope])
+    }
+}
+
+@Suite struct ChannelwiseFusionTests {
+    /// DenseNet's pre-activation: Concat → BatchNorm → Scale → ReLU → Conv
+    /// becomes Concat → Scale(ReLU) → Conv; the concat output, also read by the
+    /// next concat, stays.
+    @Test func mergesThePreActivationChainAfterAConcat() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 4, 2, 5, 5])
+        let y = b.input("y", shape: [1, 3, 2, 5, 5])
+        let cat = b.add("cat", .concat(ConcatParameters(axis: 1)), inputs: [x, y])
+        let bn = b.batchNorm("bn", cat, channels: 7)
+        let scale = b.scaleLayer("scale", bn, channels: 7)
+        let relu = b.add("relu", .activation(.relu(negativeSlope: 0)), inputs: [scale])
+        b.output(b.convolution("conv", relu, inputChannels: 7, same(3)))
+        b.output(b.add("cat2", .concat(ConcatParameters(axis: 1)), inputs: [cat, x]))
+        let result = try applyAndCompare(ChannelwiseFusion(), to: b.graph)
+        #expect(result.graph.nodes.map(\.op.typeName) == ["Input", "Input", "Concat", "Scale", "Convolution", "Concat"])
+        let merged = result.graph.nodes[3]
+        #expect(merged.op == .scale(ScaleParameters(activation: .relu(negativeSlope: 0))))
+        #expect(merged.outputs == ["relu"])
+        #expect(merged.sourceLayers == ["bn", "scale", "relu"])
+    }
+
+    @Test func mergesAPReLUWithItsSlopes() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 5, 2, 3, 3])
+        let pool = b.add("pool", .pooling(PoolingParameters(method: .max, kernel: [1, 1, 1], stride: [1, 1, 1], rounding: .floor,
+                                                            averageCountsPadding: false)), inputs: [x])
+        let scale = b.scaleLayer("scale", pool, channels: 5)
+        b.output(b.add("prelu", .activation(.prelu), inputs: [scale], weights: [.slope: b.randomTensor([5])]))
+        let result = try applyAndCompare(ChannelwiseFusion(), to: b.graph)
+        #expect(result.graph.nodes.count == 3)
+        #expect(result.graph.nodes[2].weights[.slope] != nil)
+    }
+
+    @Test func declinesALoneStepOrASharedOutput() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 4, 2, 3, 3])
+        let bn = b.batchNorm("bn", x, channels: 4)
+        b.output(bn)
+        b.output(b.add("relu", .activation(.relu(negativeSlope: 0)), inputs: [bn]))
+        let result = try ChannelwiseFusion().apply(to: b.graph)
+        #expect(!result.changed)
+        #expect(result.declined.count == 1)
+    }
 }
 
 @Suite struct PaddingTransformationTests {

@@ -31,6 +31,9 @@ struct ConvolutionCase: CustomTestStringConvertible, Sendable {
         if baseScale {
             builder.nodes[builder.nodes.count - 1].weights[.baseScale] = builder.randomTensor([parameters.outputChannels], in: 0.5...1.5)
         }
+        if parameters.epilogue.activation == .prelu {
+            builder.nodes[builder.nodes.count - 1].weights[.slope] = builder.randomTensor([parameters.outputChannels], in: -0.5...0.5)
+        }
         builder.output(output)
         return builder.graph
     }
@@ -85,8 +88,17 @@ let geometryCases: [ConvolutionCase] = [
     convolution("batch of 2", input: [2, 6, 2, 5, 13], outputs: 7, kernel: [3, 3, 3], padBegin: [1, 1, 1], padEnd: [1, 1, 1]),
     convolution("groups of whole 16-lane blocks", input: [1, 32, 2, 4, 15], outputs: 32, kernel: [1, 3, 3], padBegin: [0, 1, 1],
                 padEnd: [0, 1, 1], groups: 2),
-    convolution("groups not whole blocks (reference kernel)", input: [1, 6, 2, 4, 9], outputs: 9, kernel: [3, 3, 3],
+    convolution("groups not whole blocks (block-diagonal)", input: [1, 6, 2, 4, 9], outputs: 9, kernel: [3, 3, 3],
                 padBegin: [1, 1, 1], padEnd: [1, 1, 1], groups: 3),
+    convolution("groups of 12 channels (block-diagonal across blocks)", input: [1, 24, 2, 3, 7], outputs: 36, kernel: [1, 3, 3],
+                padBegin: [0, 1, 1], padEnd: [0, 1, 1], groups: 2),
+    convolution("depthwise 3×3×3, 20 channels", input: [1, 20, 3, 5, 9], outputs: 20, kernel: [3, 3, 3],
+                padBegin: [1, 1, 1], padEnd: [1, 1, 1], groups: 20),
+    convolution("depthwise strided, dilated, asymmetric padding", input: [1, 9, 4, 7, 11], outputs: 9, kernel: [1, 3, 5],
+                stride: [1, 2, 2], dilation: [1, 2, 1], padBegin: [0, 2, 1], padEnd: [0, 1, 3], groups: 9),
+    convolution("depthwise with base, PReLU-free ELU, padded output", input: [1, 16, 2, 4, 6], outputs: 16, kernel: [1, 3, 3],
+                padBegin: [0, 1, 1], padEnd: [0, 1, 1], groups: 16, base: true, activation: .elu(alpha: 1),
+                outputPad: ([0, 1, 1], [1, 0, 1])),
     convolution("no bias", input: [1, 5, 2, 4, 11], outputs: 6, kernel: [3, 3, 3], padBegin: [1, 1, 1], padEnd: [1, 1, 1],
                 bias: false),
 ]
@@ -124,6 +136,9 @@ let epilogueCases: [ConvolutionCase] = [
     convolution("leaky ReLU", input: [1, 4, 2, 4, 19], outputs: 8, kernel: [1, 3, 3], activation: .relu(negativeSlope: 0.1)),
     convolution("sigmoid", input: [1, 4, 2, 4, 19], outputs: 20, kernel: [1, 3, 3], activation: .sigmoid),
     convolution("tanh", input: [1, 4, 2, 4, 19], outputs: 3, kernel: [1, 3, 3], activation: .tanh),
+    convolution("PReLU, 20 channels", input: [1, 4, 2, 4, 19], outputs: 20, kernel: [1, 3, 3], activation: .prelu),
+    convolution("Winograd with base and PReLU", input: [1, 12, 3, 5, 11], outputs: 12, kernel: [3, 3, 3], padBegin: [1, 1, 1],
+                padEnd: [1, 1, 1], base: true, activation: .prelu),
     convolution("padded output", input: [1, 6, 3, 5, 17], outputs: 10, kernel: [3, 3, 3], padBegin: [1, 1, 1],
                 padEnd: [1, 1, 1], outputPad: ([1, 1, 1], [1, 1, 1])),
     convolution("asymmetric padded output, base, ELU", input: [1, 6, 3, 5, 17], outputs: 10, kernel: [3, 3, 3],

@@ -84,10 +84,33 @@ let graphCases: [GraphCase] = [
         b.output(b.add("stack", .mergeCrop(MergeCropParameters(operation: .stack)), inputs: [small, large]))
         b.output(b.add("add", .mergeCrop(MergeCropParameters(operation: .add)), inputs: [small, large]))
     },
-    GraphCase(name: "softmax over channels, and over W (reference kernel)") { b in
-        let x = b.input("x", shape: [1, 19, 2, 3, 4])
-        b.output(b.add("softmax", .softmax(SoftmaxParameters(axis: 1)), inputs: [x]))
-        b.output(b.add("softmax_w", .softmax(SoftmaxParameters(axis: 4)), inputs: [x]))
+    GraphCase(name: "softmax over channels (one block, several, partial) and over N, D, H, W") { b in
+        let x = b.input("x", shape: [2, 19, 2, 3, 4])
+        for axis in 0..<5 {
+            b.output(b.add("softmax\(axis)", .softmax(SoftmaxParameters(axis: axis)), inputs: [x]))
+        }
+        let few = b.input("few", shape: [1, 3, 2, 3, 5])
+        b.output(b.add("softmax_few", .softmax(SoftmaxParameters(axis: 1)), inputs: [few]))
+        let block = b.input("block", shape: [1, 16, 1, 2, 3])
+        b.output(b.add("softmax_block", .softmax(SoftmaxParameters(axis: 1)), inputs: [block]))
+    },
+    GraphCase(name: "crop of batch and channels") { b in
+        let x = b.input("x", shape: [3, 21, 2, 5, 6])
+        let reference = b.input("reference", shape: [1, 9, 1, 3, 4])
+        b.output(b.add("crop", .crop(CropParameters(offsets: [2, 5, 1, 1, 2], referenceAxis: 0)), inputs: [x, reference]))
+    },
+    GraphCase(name: "PReLU, and a Scale with a fused PReLU, 20 channels") { b in
+        let x = b.input("x", shape: [1, 20, 2, 3, 5])
+        b.output(b.add("prelu", .activation(.prelu), inputs: [x], weights: [.slope: b.randomTensor([20], in: -0.5...0.5)]))
+        b.output(b.add("scale_prelu", .scale(ScaleParameters(activation: .prelu)), inputs: [x],
+                       weights: [.scale: b.randomTensor([20]), .bias: b.randomTensor([20]), .slope: b.randomTensor([20])]))
+    },
+    GraphCase(name: "Scale with a fused ELU after a concat of unaligned channels") { b in
+        let x = b.input("x", shape: [1, 12, 2, 3, 5])
+        let y = b.input("y", shape: [1, 7, 2, 3, 5])
+        let cat = b.add("cat", .concat(ConcatParameters(axis: 1)), inputs: [x, y])
+        b.output(b.add("scale_elu", .scale(ScaleParameters(activation: .elu(alpha: 1))), inputs: [cat],
+                       weights: [.scale: b.randomTensor([19]), .bias: b.randomTensor([19])]))
     },
     GraphCase(name: "dropout and split copies, batch of 2") { b in
         let x = b.input("x", shape: [2, 3, 2, 3, 4])

@@ -1,5 +1,6 @@
 import Foundation
 import PZGraph
+import PZReference
 import PZPack
 import PZRuntime
 import PZTestSupport
@@ -115,5 +116,42 @@ import Testing
         let regenerated = try Exporter.encode(graph, plan: plan, sourceModelSHA256: "")
         #expect(bytes != regenerated)
         #expect(try loadError(regenerated).contains("conv"))
+    }
+
+    /// A model planned for one instruction set loads on the other: the weights
+    /// are unpacked, the graph planned again for the CPU that runs, and the
+    /// outputs match the reference as if it had been exported there.
+    @Test func modelsPlannedForAnotherInstructionSetAreReplanned() throws {
+        guard InstructionSet.detected == .avx512 else { return }
+        var b = GraphBuilder(seed: 4)
+        let x = b.input("x", shape: [1, 12, 3, 6, 7])
+        let conv = b.convolution("conv", x, inputChannels: 12, ConvolutionParameters(
+            outputChannels: 20, kernel: [3, 3, 3], padBegin: [1, 1, 1], padEnd: [1, 1, 1],
+            epilogue: ConvolutionEpilogue(activation: .relu(negativeSlope: 0))))
+        let direct = b.convolution("direct", conv, inputChannels: 20, ConvolutionParameters(outputChannels: 9, kernel: [1, 1, 1]))
+        let up = b.add("up", .deconvolution(ConvolutionParameters(outputChannels: 5, kernel: [4, 4, 4], stride: [2, 2, 2],
+                                                                   padBegin: [1, 1, 1], padEnd: [1, 1, 1])),
+                       inputs: [direct], weights: [.weight: b.randomTensor([9, 5, 4, 4, 4]), .bias: b.randomTensor([5])])
+        b.output(up)
+        let graph = b.graph
+        let inputs = PackedRun.randomInputs(for: graph)
+        let expected = try ReferenceExecutor(graph: graph).run(inputs: inputs)["up"]!
+        for (exported, loaded) in [(InstructionSet.avx512, InstructionSet.avx2), (.avx2, .avx512)] {
+            for lanes in [8, 16] {
+                let plan = try Exporter.plan(graph, isa: exported, lanes: lanes)
+                let bytes = try Exporter.encode(graph, plan: plan, sourceModelSHA256: "")
+                let model = try PackedModel.load(bytes: bytes, instructionSet: loaded)
+                #expect(model.replannedFrom == exported)
+                #expect(model.plan.isa == loaded)
+                #expect(model.plan.lanes == KernelTuning.of(loaded).lanes(for: graph))
+                #expect(model.plan.steps.map(\.kernel) == [.winograd, .convolution, .deconvolution])
+                let actual = try FastExecutor(model: model, threads: 2).run(inputs: inputs)["up"]!
+                #expect(matchesGolden(actual.values, expected.values, tolerance: 1e-5), "\(exported) S = \(lanes) → \(loaded)")
+            }
+        }
+        // --no-winograd survives the re-plan.
+        let direct8 = try Exporter.plan(graph, isa: .avx512, lanes: 16, winograd: false)
+        let model = try PackedModel.load(bytes: try Exporter.encode(graph, plan: direct8, sourceModelSHA256: ""), instructionSet: .avx2)
+        #expect(model.plan.steps[0].kernel == .convolution)
     }
 }

@@ -59,6 +59,7 @@ struct KerasLayerConversion {
         case "ELU":
             try expectInputs(1)
             return [node(.activation(.elu(alpha: Float(config["alpha"]?.double ?? 1))))]
+        case "PReLU": return [try prelu()]
         case "LeakyReLU":
             try expectInputs(1)
             let slope = config["negative_slope"]?.double ?? config["alpha"]?.double ?? 0.3

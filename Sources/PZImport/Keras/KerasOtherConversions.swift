@@ -25,6 +25,29 @@ extension KerasLayerConversion {
         return node(.batchNorm(BatchNormParameters(epsilon: epsilon)), weights: weights)
     }
 
+    /// PReLU with one slope per channel: the saved `alpha` has the input's shape
+    /// (without the batch) with every axis in `shared_axes` set to 1; the spatial
+    /// axes must all be shared (3-D segmentation nets share them), and a slope
+    /// shared by the channels as well is repeated per channel.
+    func prelu() throws -> Node {
+        try expectInputs(1)
+        let alpha = try namedWeights(["alpha"])["alpha"]!
+        let channels = inputShapes[0][1]
+        let axes = Array(layout.axes.dropFirst())
+        guard alpha.shape.count == axes.count, let channelAxis = axes.firstIndex(of: "C") else {
+            throw fail("weight '\(alpha.name)' has shape \(alpha.shape.shapeDescription), expected \(axes.count) axes (\(String(axes)))")
+        }
+        for (axis, extent) in alpha.shape.enumerated() where axis != channelAxis && extent != 1 {
+            throw fail("its slopes vary along axis \(axis + 1) (\(axes[axis])): only per-channel slopes are supported "
+                       + "(shared_axes must list every spatial axis)")
+        }
+        guard alpha.shape[channelAxis] == channels || alpha.shape[channelAxis] == 1 else {
+            throw fail("weight '\(alpha.name)' has \(alpha.shape[channelAxis]) slopes for \(channels) channels")
+        }
+        let slopes = alpha.shape[channelAxis] == 1 ? Array(repeating: alpha.values[0], count: channels) : alpha.values
+        return node(.activation(.prelu), weights: [.slope: Tensor(shape: [channels], values: slopes)])
+    }
+
     /// MaxPooling / AveragePooling: TF semantics (floor rounding, "same" padding
     /// with the odd pixel at the end, averages over real positions only).
     func pooling() throws -> Node {

@@ -52,17 +52,19 @@ struct PlanValidation {
     }
 
     /// Every tensor placed, every buffer as large as its largest tensor (no
-    /// larger: the executor allocates them), no overlapping lifetimes.
+    /// larger: the executor allocates them), no overlapping lifetimes, in
+    /// execution order (every Input first).
     private func checkBuffers() throws {
+        let order = graph.executionOrder
         var lastUse: [String: Int] = [:]
-        for (index, node) in graph.nodes.enumerated() {
+        for (index, node) in order.enumerated() {
             for input in node.inputs { lastUse[input] = index }
         }
-        for output in graph.outputNames { lastUse[output] = graph.nodes.count }
+        for output in graph.outputNames { lastUse[output] = order.count }
         let kinds = Dictionary(plan.steps.map { ($0.node, $0.kernel) }, uniquingKeysWith: { first, _ in first })
         var holder: [Int: (tensor: String, until: Int)] = [:]
         var largest = [Int](repeating: 0, count: plan.buffers.count)
-        for (index, node) in graph.nodes.enumerated() {
+        for (index, node) in order.enumerated() {
             for input in node.inputs {
                 guard let buffer = plan.placements[input], holder[buffer]?.tensor == input else {
                     throw fail("node '\(node.name)' reads '\(input)' from a buffer that no longer holds it")
