@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Checks the machine code the compiler generated for the fast executor's kernels
-# (release build, the CPU it was built for):
-# - every generated convolution tile keeps its accumulators in vector registers:
-#   it has vector FMAs (vfmadd…ps on zmm for S = 16, ymm only for S = 8) and no
-#   vector register spilled to or reloaded from the stack. On a CPU without
-#   AVX-512 (PZCONV_TARGET_CPU=x86-64-v3) S = 16 tiles cannot use zmm: expect
-#   failures there, the check is for AVX-512 builds;
+# (release build), in both kernel builds:
+# - PZKernelsAVX512: every generated convolution tile keeps its accumulators in
+#   vector registers: it has vector FMAs (vfmadd…ps on zmm for S = 16, ymm only
+#   for S = 8) and no vector register spilled to or reloaded from the stack;
+# - PZKernelsAVX2: no zmm anywhere, and every tile of a width the AVX2 build
+#   uses (its table in Generated/ConvolutionTiles.swift) has vector FMAs and no
+#   vector spill, except S = 16 tiles of 4 blocks (8 accumulator halves and 8
+#   weight halves cannot fit 16 registers; AVX2 plans use S = 8);
 # - no kernel calls the standard library's generic pointwiseMin/pointwiseMax
-#   (which compile to scalar loops or calls; see Sources/PZRuntime/Support/VectorMath.swift).
+#   (which compile to scalar loops or calls; see Sources/PZKernels/VectorMath.swift).
 # Prints one line per tile family and exits non-zero on any failure.
 #
 #   Scripts/check-kernels.sh [path/to/pzconv]
@@ -23,32 +25,53 @@ if nm "$binary" | grep -q 'pointwiseM[ai][xn]'; then
     status=1
 fi
 
-objdump -d --no-show-raw-insn "$binary" | awk '
+# The AVX2 build's widths: "8 0 12 6 4 2" for S = 8, "16 …" and "16h …" for full and half 16-lane tiles.
+tables=$(awk '/^    #else/ { on = 1; next } /^    #endif/ { on = 0 } on && /widths8/ {
+        gsub(/[\[\],=]/, " "); for (i = 1; i <= NF; i++) { if ($i == "widths8") { k = "8" } else if ($i == "widths16") { k = "16" }
+        else if ($i == "widths16Half") { k = "16h" } else if ($i ~ /^[0-9]+$/) { t[k] = t[k] " " $i } }
+        print "8" t["8"]; print "16" t["16"]; print "16h" t["16h"] }' Sources/PZKernels/Generated/ConvolutionTiles.swift)
+
+objdump -d --no-show-raw-insn "$binary" | TABLES="$tables" awk '
+    BEGIN {
+        n = split(ENVIRON["TABLES"], lines, "\n")
+        for (i = 1; i <= n; i++) { m = split(lines[i], f, " "); for (j = 2; j <= m; j++) avx2[f[1], j - 2] = f[j] }
+    }
     /^[0-9a-f]+ <.*ConvolutionTiles.*tile_s(8|16)_ocb[0-9]h?_rw[0-9]+_(unit|strided)/ {
+        build = ($2 ~ /PZKernelsAVX512/) ? "avx512" : "avx2"
         name = $2; sub(/^<.*ConvolutionTilesO[0-9]+/, "", name); sub(/yy.*$/, "", name)
-        current = name; fma[current] = 0; wide[current] = 0; spills[current] = 0; next
+        current = build " " name; fma[current] = 0; wide[current] = 0; spills[current] = 0; next
     }
     /^[0-9a-f]+ </ { current = ""; next }
     current != "" && /vfmadd[0-9]+ps/ { fma[current]++ }
     current != "" && /vfmadd[0-9]+ps.*zmm/ { wide[current]++ }
     current != "" && /[xyz]mm[0-9]+.*\(%rsp\)|\(%rsp\).*[xyz]mm[0-9]+/ { spills[current]++ }
     END {
-        bad = 0; count = 0
+        bad = 0; count["avx512"] = 0; count["avx2"] = 0
         for (tile in fma) {
-            count++
-            # S = 16 tiles use 512-bit FMAs (except 1-block half tiles, all 256-bit); S = 8 tiles never do.
-            expectWide = (tile ~ /^tile_s16/ && tile !~ /^tile_s16_ocb1h/)
-            if (fma[tile] == 0 || spills[tile] > 0 || (expectWide && wide[tile] == 0) || (!expectWide && wide[tile] > 0)) {
-                printf "FAIL %s: %d FMAs (%d on zmm), %d vector stack accesses\n", tile, fma[tile], wide[tile], spills[tile]; bad = 1
+            split(tile, parts, " "); build = parts[1]; name = parts[2]
+            if (build == "avx512") {
+                count["avx512"]++
+                # S = 16 tiles use 512-bit FMAs (except 1-block half tiles, all 256-bit); S = 8 tiles never do.
+                expectWide = (name ~ /^tile_s16/ && name !~ /^tile_s16_ocb1h/)
+                ok = fma[tile] > 0 && spills[tile] == 0 && (expectWide ? wide[tile] > 0 : wide[tile] == 0)
+            } else {
+                match(name, /s[0-9]+_ocb[0-9]h?_rw[0-9]+/); key = substr(name, RSTART + 1, RLENGTH - 1)
+                split(key, k, /_ocb|_rw/); lanes = k[1]; blocks = k[2]; rw = k[3] + 0
+                family = lanes (blocks ~ /h/ ? "h" : ""); sub(/h/, "", blocks)
+                limit = avx2[family, blocks + 0]; if (name ~ /strided/ && limit > 4) limit = 4
+                if (rw > limit) continue
+                count["avx2"]++
+                ok = fma[tile] > 0 && wide[tile] == 0 && (spills[tile] == 0 || (lanes == 16 && blocks + 0 == 4))
             }
+            if (!ok) { printf "FAIL %s: %d FMAs (%d on zmm), %d vector stack accesses\n", tile, fma[tile], wide[tile], spills[tile]; bad = 1 }
         }
-        printf "%d convolution tiles checked (tiles with identical code are merged by the compiler): vector FMAs of the right width, accumulators kept in registers\n", count
-        if (count == 0) { print "FAIL: no convolution tiles found in the binary"; bad = 1 }
+        printf "%d AVX-512 and %d AVX2 convolution tiles checked (tiles with identical code are merged by the compiler): vector FMAs of the right width, accumulators kept in registers\n", count["avx512"], count["avx2"]
+        if (count["avx512"] == 0 || count["avx2"] == 0) { print "FAIL: convolution tiles of a build are missing from the binary"; bad = 1 }
         exit bad
     }' || status=1
 
 # One tile in full, for the reader: the inner loop of the S = 16, 2-block, 12-position tile.
-symbol=$(nm "$binary" | grep -o '\S*tile_s16_ocb2_rw12_unit\S*' | head -1)
+symbol=$(nm "$binary" | grep -o '\S*PZKernelsAVX512\S*tile_s16_ocb2_rw12_unit\S*' | head -1)
 echo "inner loop of $symbol: instruction mix"
 objdump -d --no-show-raw-insn "$binary" --disassemble="$symbol" | awk '$2 ~ /^v/ {print $2}' | sort | uniq -c | sort -rn | head -6
 exit $status

@@ -49,8 +49,12 @@ MAX_RW_HALF = {1: 16, 2: 12, 3: 7, 4: 5}
 MAX_RW_STRIDED = 4                    # strided convolutions are rare: small tiles only
 # AVX2 (16 ymm registers): RW x OCB accumulators + OCB weight vectors + 1 broadcast
 # must fit, counting a 16-lane vector as two registers and a half block as one.
+# Timed with `pzconv bench --tiles --isa avx2` (AMD EPYC Zen 4 running the AVX2
+# build, 1 thread, FMA peak 111 GFLOP/s): S = 8 reached 95 GFLOP/s at 2 blocks
+# x 6, 88 at 3 x 4, 72 at 4 x 2 (so AVX2 chunks have at most 3 blocks, see
+# KernelTuning), 70-78 at 1 x 8-9; wider 1-block tiles spilled and varied.
 AVX2_MAX_RW = {
-    (8, False): {1: 12, 2: 6, 3: 4, 4: 2},
+    (8, False): {1: 9, 2: 6, 3: 4, 4: 2},
     (16, False): {1: 6, 2: 2, 3: 1, 4: 1},
     (16, True): {1: 12, 2: 4, 3: 2, 4: 1},
 }
@@ -67,14 +71,18 @@ def tile(s, ocb, rw, strided, half=False):
             lines.append(f"        var a{j}_{o} = {vector(o)}()")
     if strided:
         lines.append("        let xs = a.xStep")
+    # One loop over (input block, tap) pairs around the channel loop: with two
+    # nested outer loops the accumulators' phi webs made the register allocator
+    # spill inside the channel loop on AVX2 (16 registers).
     lines += [
-        "        for b in 0..<a.blocks {",
+        "        var b = 0, t = 0",
+        "        for _ in 0..<(a.blocks * a.tapCount) {",
         f"            let channels = b == a.blocks - 1 ? a.lastChannels : {s}",
-        "            let xb = a.input + b * a.xBlockStride",
-        "            let wb = a.weights + b * a.wBlockStride",
-        "            for t in 0..<a.tapCount {",
-        "                let xp = xb + a.taps[t]",
-        "                var wp = wb + a.tapWeights[t]",
+        "            let xp = a.input + b * a.xBlockStride + a.taps[t]",
+        "            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]",
+        "            t += 1",
+        "            if t == a.tapCount { t = 0; b += 1 }",
+        "            do {",
         "                for c in 0..<channels {",
     ]
     for o in range(ocb):

@@ -15,11 +15,12 @@ Weights are random, and every BatchNormalization gets non-trivial moving
 statistics, so no layer is an identity by accident.
 
 Usage (from the repository root; needs tensorflow, tf-keras, h5py, numpy):
-    python Fixtures/keras/make_fixtures.py
+    python Fixtures/keras/make_fixtures.py [MODEL ...]   (default: every fixture)
 """
 import json
 import os
 import shutil
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -166,6 +167,25 @@ def long_names(keras):
     return keras.Model(x, y, name="long_names")
 
 
+def transposed_prelu(keras):
+    """What real channels_last nets bring beyond U-Net up-sampling: transposed
+    convolutions whose kernel is not their stride ("same" with kernel 4 and 3 at
+    stride 2, "valid" with output_padding, a stride-1 score layer) and PReLU
+    with per-channel slopes (every spatial axis shared, as 3-D nets use it)."""
+    L = keras.layers
+    x = keras.Input((4, 6, 5, 3), name="volume")
+    c = L.Conv3D(8, 3, padding="same", name="conv")(x)
+    c = L.PReLU(shared_axes=[1, 2, 3], name="prelu")(c)
+    u1 = L.Conv3DTranspose(6, 4, strides=2, padding="same", name="up_k4s2")(c)
+    u2 = L.Conv3DTranspose(6, 3, strides=2, padding="same", name="up_k3s2")(c)
+    u3 = L.Conv3DTranspose(4, 3, strides=2, padding="valid", output_padding=1, name="up_outpad")(c)
+    m = L.Concatenate(name="merge")([u1, u2])
+    m = L.PReLU(shared_axes=[1, 2, 3], alpha_initializer="ones", name="prelu_merge")(m)
+    s = L.Conv3DTranspose(5, (1, 5, 5), strides=1, padding="same", name="score")(m)
+    out = L.Activation("softmax", name="prob")(s)
+    return keras.Model(x, [out, u3], name="transposed_prelu")
+
+
 MODELS = {
     "unet3d_cf": unet3d_channels_first,
     "residual3d_cl": residual3d_channels_last,
@@ -173,6 +193,7 @@ MODELS = {
     "nested": nested_and_shared,
     "sequential": sequential_model,
     "long_names": long_names,
+    "transposed_prelu": transposed_prelu,
 }
 
 
@@ -245,8 +266,11 @@ def lower_header_limit(flavor, keras):
 
 
 def main():
+    only = sys.argv[1:]  # model names to remake (default: every fixture)
     for flavor, keras in flavors().items():
         for seed, (model_name, build) in enumerate(MODELS.items()):
+            if only and model_name not in only:
+                continue
             keras.utils.set_random_seed(seed)
             model = build(keras)
             randomize(model, seed)
@@ -263,6 +287,8 @@ def main():
             write_golden(model, name, seed)
             print(name, "outputs", output_names(model))
 
+        if only:
+            continue
         # Architecture and weights kept apart: model.to_json() + weights.
         keras.utils.set_random_seed(42)
         model = residual3d_channels_last(keras)
@@ -282,6 +308,8 @@ def main():
         write_golden(model, name, 42)
         print(name, "(json + weights)")
 
+    if only:
+        return
     # Keras <= 2.1 wrote a Sequential config as a bare list of layers: the
     # tf-keras sequential fixture's config in that form, with its weights.
     source = os.path.join(FIXTURES, "sequential-k2", "model.h5")

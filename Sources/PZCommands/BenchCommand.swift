@@ -28,6 +28,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Time the FMA micro-kernel (machine peak) instead of a model.")
     var peak = false
 
+    @Flag(help: "Time every register tile of the kernels (S, output blocks, width) on one thread, instead of a model.")
+    var tiles = false
+
     @Option(help: "Untimed runs before timing.")
     var warmup = 10
 
@@ -46,9 +49,9 @@ struct BenchCommand: ParsableCommand {
         guard warmup >= 0, iterations >= 1 else { throw CommandError("--warmup must be ≥ 0 and --iterations ≥ 1") }
         let threadCount = executorOptions.threadCount
         let isa = try executorOptions.instructionSet()
-        if peak {
-            guard model == nil else { throw CommandError("--peak times the machine, not a model: drop \(model!)") }
-            return try printPeak(isa: isa, threads: threadCount)
+        if peak || tiles {
+            guard model == nil else { throw CommandError("--\(peak ? "peak" : "tiles") times the machine, not a model: drop \(model!)") }
+            return peak ? try printPeak(isa: isa, threads: threadCount) : printTiles(isa: isa)
         }
         guard let model else { throw CommandError("give a .pz model to time (or --peak)") }
         let packed = try ModelFile.loadPacked(model, instructionSet: isa)
@@ -101,6 +104,29 @@ extension BenchCommand {
             print(String(format: "FMA peak (%@ kernels, S = %d lanes, median of 5): %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads",
                          isa.displayName, lanes, figures.oneThread, figures.allThreads, threads))
         }
+    }
+}
+
+extension BenchCommand {
+    /// Every tile width up to twice the build's widest, per (S, output blocks,
+    /// half), as GFLOP/s and a share of the 1-thread FMA peak; `*` marks the
+    /// widths the build uses.
+    private func printTiles(isa: InstructionSet) {
+        let peak = MachinePeak.measure(isa, threads: 1) / 1e9
+        print(String(format: "%@ kernels, 1 thread, FMA peak %.1f GFLOP/s (S = %d); * = widths this build uses", isa.displayName,
+                     peak, isa == .avx512 ? 16 : 8))
+        let table = TextTable(columns: ["S", "blocks", "width", "GFLOP/s", "of peak", ""])
+        for (lanes, half) in [(8, false), (16, false), (16, true)] {
+            for blocks in 1...4 {
+                let used = MachinePeak.maximumTileWidth(isa, lanes: lanes, blocks: blocks, halfLast: half)
+                for width in 1...min(16, 2 * used + 2) {
+                    guard let flops = MachinePeak.tile(isa, lanes: lanes, blocks: blocks, width: width, halfLast: half) else { continue }
+                    table.add(["\(lanes)", "\(blocks)\(half ? " (half)" : "")", "\(width)", String(format: "%.1f", flops / 1e9),
+                               String(format: "%.0f%%", flops / 1e9 / peak * 100), width <= used ? "*" : ""])
+                }
+            }
+        }
+        table.render().forEach { print($0) }
     }
 }
 

@@ -73,6 +73,14 @@ public enum KernelBuild: KernelLibrary {
     public static func peakFLOPs(threads: Int, lanes: Int, repeats: Int) -> Double {
         PeakThroughput.measure(threads: threads, lanes: lanes, repeats: repeats)
     }
+
+    public static func tileFLOPs(lanes: Int, blocks: Int, width: Int, halfLast: Bool) -> Double? {
+        TileTiming.measure(lanes: lanes, blocks: blocks, width: width, halfLast: halfLast)
+    }
+
+    public static func maximumTileWidth(lanes: Int, blocks: Int, halfLast: Bool) -> Int {
+        ConvolutionTiles.maximumWidth(lanes: lanes, outputBlocks: blocks, halfLast: halfLast)
+    }
 }
 
 /// A step that moves data (concat, crop, pad, up-sampling, MergeCrop, copies).

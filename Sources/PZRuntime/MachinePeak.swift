@@ -10,4 +10,14 @@ public enum MachinePeak {
         let lanes = lanes ?? (instructionSet == .avx512 ? 16 : 8)
         return PackedModel.library(for: instructionSet).peakFLOPs(threads: threads, lanes: lanes, repeats: repeats)
     }
+
+    /// One register tile's FLOP/s on one thread (see `KernelLibrary.tileFLOPs`).
+    public static func tile(_ instructionSet: InstructionSet, lanes: Int, blocks: Int, width: Int, halfLast: Bool) -> Double? {
+        PackedModel.library(for: instructionSet).tileFLOPs(lanes: lanes, blocks: blocks, width: width, halfLast: halfLast)
+    }
+
+    /// The widest tile the build for `instructionSet` uses.
+    public static func maximumTileWidth(_ instructionSet: InstructionSet, lanes: Int, blocks: Int, halfLast: Bool) -> Int {
+        PackedModel.library(for: instructionSet).maximumTileWidth(lanes: lanes, blocks: blocks, halfLast: halfLast)
+    }
 }

@@ -37,7 +37,7 @@ struct FixtureModel: CustomTestStringConvertible, Sendable {
 
 @Suite struct ExportRunBenchTests {
     @Test func everyFixtureIsCovered() {
-        #expect(FixtureModel.all.count == 30)
+        #expect(FixtureModel.all.count == 32)
     }
 
     @Test(arguments: FixtureModel.all, ["16", "8"])

@@ -89,6 +89,28 @@ import Testing
                 == "\(weights): layer 'conv' blob 0 has 2 values for shape 3×2×3×3×3")
     }
 
+    /// PReLU: one slope per channel, one with channel_shared; any other count is named.
+    @Test func preluSlopeCounts() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        func weights(_ slopes: Int) throws -> String {
+            let conv = [ProtobufBytes.blob(shape: [3, 2, 3, 3, 3], values: Array(repeating: 0.1, count: 162)),
+                        ProtobufBytes.blob(shape: [3], values: [1, 2, 3])]
+            let prelu = [ProtobufBytes.blob(shape: [slopes], values: Array(repeating: 0.25, count: slopes))]
+            return try write(bytes: ProtobufBytes.caffemodel(layers: [("conv", "Convolution", conv), ("act", "PReLU", prelu)]),
+                             "prelu\(slopes).caffemodel", in: directory)
+        }
+        let perChannel = try write(convNet + "\nlayer { name: \"act\" type: \"PReLU\" bottom: \"conv\" top: \"conv\" }",
+                                   "per_channel.prototxt", in: directory)
+        let shared = try write(convNet + "\nlayer { name: \"act\" type: \"PReLU\" bottom: \"conv\" top: \"conv\" "
+                               + "prelu_param { channel_shared: true } }", "shared.prototxt", in: directory)
+        let graph = try CaffeImporter.importModel(prototxt: shared, weights: try weights(1))
+        #expect(graph.nodes.last?.weights[.slope]?.values == [0.25, 0.25, 0.25])
+        #expect(try CaffeImporter.importModel(prototxt: perChannel, weights: try weights(3)).nodes.last?.op == .activation(.prelu))
+        let two = try weights(2)
+        #expect(importError(perChannel, two) == "\(two): layer 'act' (PReLU) blob 0 has shape 2, expected 3")
+        #expect(importError(shared, try weights(3)).hasSuffix("layer 'act' (PReLU) blob 0 has shape 3, expected 1"))
+    }
+
     @Test func unknownLayerType() throws {
         let directory = try TestPaths.makeTemporaryDirectory()
         let prototxt = try write(convNet + "\nlayer { name: \"ip\" type: \"InnerProduct\" bottom: \"conv\" top: \"ip\" }",

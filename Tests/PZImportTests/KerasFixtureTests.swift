@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func fixturesArePresent() {
-        #expect(Self.fixtures.count == 15)
+        #expect(Self.fixtures.count == 17)
     }
 
     @Test(arguments: fixtures)

@@ -108,6 +108,18 @@ import Testing
         #expect(importError(try writeModel(config(extraLayer: relu6))).contains("layer 'extra' (ReLU): max_value 6"))
     }
 
+    /// PReLU slopes that vary along a spatial axis (no shared_axes) are refused by name.
+    @Test func perPositionPReLUSlopesAreRefused() throws {
+        let prelu = """
+        {"class_name": "PReLU", "name": "extra", "config": {"name": "extra", "shared_axes": [1, 2]}, "inbound_nodes": [[["conv", 0, 0, {}]]]}
+        """
+        let path = try writeModel(config(extraLayer: prelu), weights: [
+            "conv": [("conv/kernel:0", [1, 1, 1, 2, 3]), ("conv/bias:0", [3])], "extra": [("extra/alpha:0", [1, 1, 4, 3])],
+        ])
+        #expect(importError(path) == "\(path): layer 'extra' (PReLU): its slopes vary along axis 3 (W): only per-channel slopes "
+                                      + "are supported (shared_axes must list every spatial axis)")
+    }
+
     @Test func unknownDimensionsNeedAnInputShape() throws {
         let path = try writeModel(config(inputShape: "[null, null, null, null, 2]"))
         #expect(importError(path) == "\(path): input 'x' has unknown dimensions (None, None, None, None, 2); give the patch "

@@ -43,12 +43,19 @@ struct ProtobufBytes {
 
     /// A NetParameter (current format) with one layer and the given blobs.
     static func caffemodel(layer: String, type: String, blobs: [[UInt8]]) -> [UInt8] {
-        var layerMessage = ProtobufBytes()
-        layerMessage.field(1, string: layer)
-        layerMessage.field(2, string: type)
-        for blob in blobs { layerMessage.field(7, bytes: blob) }
+        caffemodel(layers: [(layer, type, blobs)])
+    }
+
+    /// A NetParameter (current format) with the given layers and their blobs.
+    static func caffemodel(layers: [(name: String, type: String, blobs: [[UInt8]])]) -> [UInt8] {
         var net = ProtobufBytes()
-        net.field(100, bytes: layerMessage.bytes)
+        for layer in layers {
+            var layerMessage = ProtobufBytes()
+            layerMessage.field(1, string: layer.name)
+            layerMessage.field(2, string: layer.type)
+            for blob in layer.blobs { layerMessage.field(7, bytes: blob) }
+            net.field(100, bytes: layerMessage.bytes)
+        }
         return net.bytes
     }
 }

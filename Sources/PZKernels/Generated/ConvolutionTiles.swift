@@ -6,7 +6,7 @@ enum ConvolutionTiles {
     #if PZCONV_AVX512
     private static let widths8 = [0, 16, 12, 8, 6], widths16 = [0, 16, 12, 8, 6], widths16Half = [0, 16, 12, 7, 5]
     #else
-    private static let widths8 = [0, 12, 6, 4, 2], widths16 = [0, 6, 2, 1, 1], widths16Half = [0, 12, 4, 2, 1]
+    private static let widths8 = [0, 9, 6, 4, 2], widths16 = [0, 6, 2, 1, 1], widths16Half = [0, 12, 4, 2, 1]
     #endif
 
     /// The largest tile width (output positions) this build uses for S lanes and
@@ -199,13 +199,14 @@ enum ConvolutionTiles {
 
     static func tile_s8_ocb1_rw1_unit(_ a: TileArguments) {
         var a0_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -221,13 +222,14 @@ enum ConvolutionTiles {
     static func tile_s8_ocb1_rw2_unit(_ a: TileArguments) {
         var a0_0 = SIMD8<Float>()
         var a1_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -247,13 +249,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD8<Float>()
         var a1_0 = SIMD8<Float>()
         var a2_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -277,13 +280,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD8<Float>()
         var a2_0 = SIMD8<Float>()
         var a3_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -311,13 +315,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD8<Float>()
         var a3_0 = SIMD8<Float>()
         var a4_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -349,13 +354,14 @@ enum ConvolutionTiles {
         var a3_0 = SIMD8<Float>()
         var a4_0 = SIMD8<Float>()
         var a5_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -391,13 +397,14 @@ enum ConvolutionTiles {
         var a4_0 = SIMD8<Float>()
         var a5_0 = SIMD8<Float>()
         var a6_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -437,13 +444,14 @@ enum ConvolutionTiles {
         var a5_0 = SIMD8<Float>()
         var a6_0 = SIMD8<Float>()
         var a7_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -487,13 +495,14 @@ enum ConvolutionTiles {
         var a6_0 = SIMD8<Float>()
         var a7_0 = SIMD8<Float>()
         var a8_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -541,13 +550,14 @@ enum ConvolutionTiles {
         var a7_0 = SIMD8<Float>()
         var a8_0 = SIMD8<Float>()
         var a9_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -599,13 +609,14 @@ enum ConvolutionTiles {
         var a8_0 = SIMD8<Float>()
         var a9_0 = SIMD8<Float>()
         var a10_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -661,13 +672,14 @@ enum ConvolutionTiles {
         var a9_0 = SIMD8<Float>()
         var a10_0 = SIMD8<Float>()
         var a11_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -727,13 +739,14 @@ enum ConvolutionTiles {
         var a10_0 = SIMD8<Float>()
         var a11_0 = SIMD8<Float>()
         var a12_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -797,13 +810,14 @@ enum ConvolutionTiles {
         var a11_0 = SIMD8<Float>()
         var a12_0 = SIMD8<Float>()
         var a13_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -871,13 +885,14 @@ enum ConvolutionTiles {
         var a12_0 = SIMD8<Float>()
         var a13_0 = SIMD8<Float>()
         var a14_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -949,13 +964,14 @@ enum ConvolutionTiles {
         var a13_0 = SIMD8<Float>()
         var a14_0 = SIMD8<Float>()
         var a15_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -1016,13 +1032,14 @@ enum ConvolutionTiles {
     static func tile_s8_ocb1_rw1_strided(_ a: TileArguments) {
         var a0_0 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 * xs + c])
@@ -1039,13 +1056,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD8<Float>()
         var a1_0 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 * xs + c])
@@ -1066,13 +1084,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD8<Float>()
         var a2_0 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 * xs + c])
@@ -1097,13 +1116,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD8<Float>()
         var a3_0 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let x0 = SIMD8<Float>(repeating: xp[0 * xs + c])
@@ -1128,13 +1148,14 @@ enum ConvolutionTiles {
     static func tile_s8_ocb2_rw1_unit(_ a: TileArguments) {
         var a0_0 = SIMD8<Float>()
         var a0_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1155,13 +1176,14 @@ enum ConvolutionTiles {
         var a0_1 = SIMD8<Float>()
         var a1_0 = SIMD8<Float>()
         var a1_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1189,13 +1211,14 @@ enum ConvolutionTiles {
         var a1_1 = SIMD8<Float>()
         var a2_0 = SIMD8<Float>()
         var a2_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1230,13 +1253,14 @@ enum ConvolutionTiles {
         var a2_1 = SIMD8<Float>()
         var a3_0 = SIMD8<Float>()
         var a3_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1278,13 +1302,14 @@ enum ConvolutionTiles {
         var a3_1 = SIMD8<Float>()
         var a4_0 = SIMD8<Float>()
         var a4_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1333,13 +1358,14 @@ enum ConvolutionTiles {
         var a4_1 = SIMD8<Float>()
         var a5_0 = SIMD8<Float>()
         var a5_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1395,13 +1421,14 @@ enum ConvolutionTiles {
         var a5_1 = SIMD8<Float>()
         var a6_0 = SIMD8<Float>()
         var a6_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1464,13 +1491,14 @@ enum ConvolutionTiles {
         var a6_1 = SIMD8<Float>()
         var a7_0 = SIMD8<Float>()
         var a7_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1540,13 +1568,14 @@ enum ConvolutionTiles {
         var a7_1 = SIMD8<Float>()
         var a8_0 = SIMD8<Float>()
         var a8_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1623,13 +1652,14 @@ enum ConvolutionTiles {
         var a8_1 = SIMD8<Float>()
         var a9_0 = SIMD8<Float>()
         var a9_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1713,13 +1743,14 @@ enum ConvolutionTiles {
         var a9_1 = SIMD8<Float>()
         var a10_0 = SIMD8<Float>()
         var a10_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1810,13 +1841,14 @@ enum ConvolutionTiles {
         var a10_1 = SIMD8<Float>()
         var a11_0 = SIMD8<Float>()
         var a11_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1891,13 +1923,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD8<Float>()
         var a0_1 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1919,13 +1952,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD8<Float>()
         var a1_1 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1954,13 +1988,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD8<Float>()
         var a2_1 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -1996,13 +2031,14 @@ enum ConvolutionTiles {
         var a3_0 = SIMD8<Float>()
         var a3_1 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2037,13 +2073,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD8<Float>()
         var a0_1 = SIMD8<Float>()
         var a0_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2069,13 +2106,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD8<Float>()
         var a1_1 = SIMD8<Float>()
         var a1_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2111,13 +2149,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD8<Float>()
         var a2_1 = SIMD8<Float>()
         var a2_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2163,13 +2202,14 @@ enum ConvolutionTiles {
         var a3_0 = SIMD8<Float>()
         var a3_1 = SIMD8<Float>()
         var a3_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2225,13 +2265,14 @@ enum ConvolutionTiles {
         var a4_0 = SIMD8<Float>()
         var a4_1 = SIMD8<Float>()
         var a4_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2297,13 +2338,14 @@ enum ConvolutionTiles {
         var a5_0 = SIMD8<Float>()
         var a5_1 = SIMD8<Float>()
         var a5_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2379,13 +2421,14 @@ enum ConvolutionTiles {
         var a6_0 = SIMD8<Float>()
         var a6_1 = SIMD8<Float>()
         var a6_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2471,13 +2514,14 @@ enum ConvolutionTiles {
         var a7_0 = SIMD8<Float>()
         var a7_1 = SIMD8<Float>()
         var a7_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2550,13 +2594,14 @@ enum ConvolutionTiles {
         var a0_1 = SIMD8<Float>()
         var a0_2 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2583,13 +2628,14 @@ enum ConvolutionTiles {
         var a1_1 = SIMD8<Float>()
         var a1_2 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2626,13 +2672,14 @@ enum ConvolutionTiles {
         var a2_1 = SIMD8<Float>()
         var a2_2 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2679,13 +2726,14 @@ enum ConvolutionTiles {
         var a3_1 = SIMD8<Float>()
         var a3_2 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2730,13 +2778,14 @@ enum ConvolutionTiles {
         var a0_1 = SIMD8<Float>()
         var a0_2 = SIMD8<Float>()
         var a0_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2767,13 +2816,14 @@ enum ConvolutionTiles {
         var a1_1 = SIMD8<Float>()
         var a1_2 = SIMD8<Float>()
         var a1_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2817,13 +2867,14 @@ enum ConvolutionTiles {
         var a2_1 = SIMD8<Float>()
         var a2_2 = SIMD8<Float>()
         var a2_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2880,13 +2931,14 @@ enum ConvolutionTiles {
         var a3_1 = SIMD8<Float>()
         var a3_2 = SIMD8<Float>()
         var a3_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -2956,13 +3008,14 @@ enum ConvolutionTiles {
         var a4_1 = SIMD8<Float>()
         var a4_2 = SIMD8<Float>()
         var a4_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -3045,13 +3098,14 @@ enum ConvolutionTiles {
         var a5_1 = SIMD8<Float>()
         var a5_2 = SIMD8<Float>()
         var a5_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -3124,13 +3178,14 @@ enum ConvolutionTiles {
         var a0_2 = SIMD8<Float>()
         var a0_3 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -3162,13 +3217,14 @@ enum ConvolutionTiles {
         var a1_2 = SIMD8<Float>()
         var a1_3 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -3213,13 +3269,14 @@ enum ConvolutionTiles {
         var a2_2 = SIMD8<Float>()
         var a2_3 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -3277,13 +3334,14 @@ enum ConvolutionTiles {
         var a3_2 = SIMD8<Float>()
         var a3_3 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 8
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 8).load(as: SIMD8<Float>.self)
@@ -3334,13 +3392,14 @@ enum ConvolutionTiles {
 
     static func tile_s16_ocb1_rw1_unit(_ a: TileArguments) {
         var a0_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3356,13 +3415,14 @@ enum ConvolutionTiles {
     static func tile_s16_ocb1_rw2_unit(_ a: TileArguments) {
         var a0_0 = SIMD16<Float>()
         var a1_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3382,13 +3442,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD16<Float>()
         var a1_0 = SIMD16<Float>()
         var a2_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3412,13 +3473,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD16<Float>()
         var a2_0 = SIMD16<Float>()
         var a3_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3446,13 +3508,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD16<Float>()
         var a3_0 = SIMD16<Float>()
         var a4_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3484,13 +3547,14 @@ enum ConvolutionTiles {
         var a3_0 = SIMD16<Float>()
         var a4_0 = SIMD16<Float>()
         var a5_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3526,13 +3590,14 @@ enum ConvolutionTiles {
         var a4_0 = SIMD16<Float>()
         var a5_0 = SIMD16<Float>()
         var a6_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3572,13 +3637,14 @@ enum ConvolutionTiles {
         var a5_0 = SIMD16<Float>()
         var a6_0 = SIMD16<Float>()
         var a7_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3622,13 +3688,14 @@ enum ConvolutionTiles {
         var a6_0 = SIMD16<Float>()
         var a7_0 = SIMD16<Float>()
         var a8_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3676,13 +3743,14 @@ enum ConvolutionTiles {
         var a7_0 = SIMD16<Float>()
         var a8_0 = SIMD16<Float>()
         var a9_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3734,13 +3802,14 @@ enum ConvolutionTiles {
         var a8_0 = SIMD16<Float>()
         var a9_0 = SIMD16<Float>()
         var a10_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3796,13 +3865,14 @@ enum ConvolutionTiles {
         var a9_0 = SIMD16<Float>()
         var a10_0 = SIMD16<Float>()
         var a11_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3862,13 +3932,14 @@ enum ConvolutionTiles {
         var a10_0 = SIMD16<Float>()
         var a11_0 = SIMD16<Float>()
         var a12_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -3932,13 +4003,14 @@ enum ConvolutionTiles {
         var a11_0 = SIMD16<Float>()
         var a12_0 = SIMD16<Float>()
         var a13_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -4006,13 +4078,14 @@ enum ConvolutionTiles {
         var a12_0 = SIMD16<Float>()
         var a13_0 = SIMD16<Float>()
         var a14_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -4084,13 +4157,14 @@ enum ConvolutionTiles {
         var a13_0 = SIMD16<Float>()
         var a14_0 = SIMD16<Float>()
         var a15_0 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 + c])
@@ -4151,13 +4225,14 @@ enum ConvolutionTiles {
     static func tile_s16_ocb1_rw1_strided(_ a: TileArguments) {
         var a0_0 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 * xs + c])
@@ -4174,13 +4249,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD16<Float>()
         var a1_0 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 * xs + c])
@@ -4201,13 +4277,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD16<Float>()
         var a2_0 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 * xs + c])
@@ -4232,13 +4309,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD16<Float>()
         var a3_0 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let x0 = SIMD16<Float>(repeating: xp[0 * xs + c])
@@ -4263,13 +4341,14 @@ enum ConvolutionTiles {
     static func tile_s16_ocb2_rw1_unit(_ a: TileArguments) {
         var a0_0 = SIMD16<Float>()
         var a0_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4290,13 +4369,14 @@ enum ConvolutionTiles {
         var a0_1 = SIMD16<Float>()
         var a1_0 = SIMD16<Float>()
         var a1_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4324,13 +4404,14 @@ enum ConvolutionTiles {
         var a1_1 = SIMD16<Float>()
         var a2_0 = SIMD16<Float>()
         var a2_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4365,13 +4446,14 @@ enum ConvolutionTiles {
         var a2_1 = SIMD16<Float>()
         var a3_0 = SIMD16<Float>()
         var a3_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4413,13 +4495,14 @@ enum ConvolutionTiles {
         var a3_1 = SIMD16<Float>()
         var a4_0 = SIMD16<Float>()
         var a4_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4468,13 +4551,14 @@ enum ConvolutionTiles {
         var a4_1 = SIMD16<Float>()
         var a5_0 = SIMD16<Float>()
         var a5_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4530,13 +4614,14 @@ enum ConvolutionTiles {
         var a5_1 = SIMD16<Float>()
         var a6_0 = SIMD16<Float>()
         var a6_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4599,13 +4684,14 @@ enum ConvolutionTiles {
         var a6_1 = SIMD16<Float>()
         var a7_0 = SIMD16<Float>()
         var a7_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4675,13 +4761,14 @@ enum ConvolutionTiles {
         var a7_1 = SIMD16<Float>()
         var a8_0 = SIMD16<Float>()
         var a8_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4758,13 +4845,14 @@ enum ConvolutionTiles {
         var a8_1 = SIMD16<Float>()
         var a9_0 = SIMD16<Float>()
         var a9_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4848,13 +4936,14 @@ enum ConvolutionTiles {
         var a9_1 = SIMD16<Float>()
         var a10_0 = SIMD16<Float>()
         var a10_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -4945,13 +5034,14 @@ enum ConvolutionTiles {
         var a10_1 = SIMD16<Float>()
         var a11_0 = SIMD16<Float>()
         var a11_1 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5026,13 +5116,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD16<Float>()
         var a0_1 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5054,13 +5145,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD16<Float>()
         var a1_1 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5089,13 +5181,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD16<Float>()
         var a2_1 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5131,13 +5224,14 @@ enum ConvolutionTiles {
         var a3_0 = SIMD16<Float>()
         var a3_1 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5172,13 +5266,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD16<Float>()
         var a0_1 = SIMD16<Float>()
         var a0_2 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5204,13 +5299,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD16<Float>()
         var a1_1 = SIMD16<Float>()
         var a1_2 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5246,13 +5342,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD16<Float>()
         var a2_1 = SIMD16<Float>()
         var a2_2 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5298,13 +5395,14 @@ enum ConvolutionTiles {
         var a3_0 = SIMD16<Float>()
         var a3_1 = SIMD16<Float>()
         var a3_2 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5360,13 +5458,14 @@ enum ConvolutionTiles {
         var a4_0 = SIMD16<Float>()
         var a4_1 = SIMD16<Float>()
         var a4_2 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5432,13 +5531,14 @@ enum ConvolutionTiles {
         var a5_0 = SIMD16<Float>()
         var a5_1 = SIMD16<Float>()
         var a5_2 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5514,13 +5614,14 @@ enum ConvolutionTiles {
         var a6_0 = SIMD16<Float>()
         var a6_1 = SIMD16<Float>()
         var a6_2 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5606,13 +5707,14 @@ enum ConvolutionTiles {
         var a7_0 = SIMD16<Float>()
         var a7_1 = SIMD16<Float>()
         var a7_2 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5685,13 +5787,14 @@ enum ConvolutionTiles {
         var a0_1 = SIMD16<Float>()
         var a0_2 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5718,13 +5821,14 @@ enum ConvolutionTiles {
         var a1_1 = SIMD16<Float>()
         var a1_2 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5761,13 +5865,14 @@ enum ConvolutionTiles {
         var a2_1 = SIMD16<Float>()
         var a2_2 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5814,13 +5919,14 @@ enum ConvolutionTiles {
         var a3_1 = SIMD16<Float>()
         var a3_2 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5865,13 +5971,14 @@ enum ConvolutionTiles {
         var a0_1 = SIMD16<Float>()
         var a0_2 = SIMD16<Float>()
         var a0_3 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5902,13 +6009,14 @@ enum ConvolutionTiles {
         var a1_1 = SIMD16<Float>()
         var a1_2 = SIMD16<Float>()
         var a1_3 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -5952,13 +6060,14 @@ enum ConvolutionTiles {
         var a2_1 = SIMD16<Float>()
         var a2_2 = SIMD16<Float>()
         var a2_3 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -6015,13 +6124,14 @@ enum ConvolutionTiles {
         var a3_1 = SIMD16<Float>()
         var a3_2 = SIMD16<Float>()
         var a3_3 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -6091,13 +6201,14 @@ enum ConvolutionTiles {
         var a4_1 = SIMD16<Float>()
         var a4_2 = SIMD16<Float>()
         var a4_3 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -6180,13 +6291,14 @@ enum ConvolutionTiles {
         var a5_1 = SIMD16<Float>()
         var a5_2 = SIMD16<Float>()
         var a5_3 = SIMD16<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -6259,13 +6371,14 @@ enum ConvolutionTiles {
         var a0_2 = SIMD16<Float>()
         var a0_3 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -6297,13 +6410,14 @@ enum ConvolutionTiles {
         var a1_2 = SIMD16<Float>()
         var a1_3 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -6348,13 +6462,14 @@ enum ConvolutionTiles {
         var a2_2 = SIMD16<Float>()
         var a2_3 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -6412,13 +6527,14 @@ enum ConvolutionTiles {
         var a3_2 = SIMD16<Float>()
         var a3_3 = SIMD16<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -6469,13 +6585,14 @@ enum ConvolutionTiles {
 
     static func tile_s16_ocb1h_rw1_unit(_ a: TileArguments) {
         var a0_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6492,13 +6609,14 @@ enum ConvolutionTiles {
     static func tile_s16_ocb1h_rw2_unit(_ a: TileArguments) {
         var a0_0 = SIMD8<Float>()
         var a1_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6520,13 +6638,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD8<Float>()
         var a1_0 = SIMD8<Float>()
         var a2_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6553,13 +6672,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD8<Float>()
         var a2_0 = SIMD8<Float>()
         var a3_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6591,13 +6711,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD8<Float>()
         var a3_0 = SIMD8<Float>()
         var a4_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6634,13 +6755,14 @@ enum ConvolutionTiles {
         var a3_0 = SIMD8<Float>()
         var a4_0 = SIMD8<Float>()
         var a5_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6682,13 +6804,14 @@ enum ConvolutionTiles {
         var a4_0 = SIMD8<Float>()
         var a5_0 = SIMD8<Float>()
         var a6_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6735,13 +6858,14 @@ enum ConvolutionTiles {
         var a5_0 = SIMD8<Float>()
         var a6_0 = SIMD8<Float>()
         var a7_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6793,13 +6917,14 @@ enum ConvolutionTiles {
         var a6_0 = SIMD8<Float>()
         var a7_0 = SIMD8<Float>()
         var a8_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6856,13 +6981,14 @@ enum ConvolutionTiles {
         var a7_0 = SIMD8<Float>()
         var a8_0 = SIMD8<Float>()
         var a9_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6924,13 +7050,14 @@ enum ConvolutionTiles {
         var a8_0 = SIMD8<Float>()
         var a9_0 = SIMD8<Float>()
         var a10_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -6997,13 +7124,14 @@ enum ConvolutionTiles {
         var a9_0 = SIMD8<Float>()
         var a10_0 = SIMD8<Float>()
         var a11_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -7075,13 +7203,14 @@ enum ConvolutionTiles {
         var a10_0 = SIMD8<Float>()
         var a11_0 = SIMD8<Float>()
         var a12_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -7158,13 +7287,14 @@ enum ConvolutionTiles {
         var a11_0 = SIMD8<Float>()
         var a12_0 = SIMD8<Float>()
         var a13_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -7246,13 +7376,14 @@ enum ConvolutionTiles {
         var a12_0 = SIMD8<Float>()
         var a13_0 = SIMD8<Float>()
         var a14_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -7339,13 +7470,14 @@ enum ConvolutionTiles {
         var a13_0 = SIMD8<Float>()
         var a14_0 = SIMD8<Float>()
         var a15_0 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 + c])
@@ -7422,13 +7554,14 @@ enum ConvolutionTiles {
     static func tile_s16_ocb1h_rw1_strided(_ a: TileArguments) {
         var a0_0 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 * xs + c])
@@ -7446,13 +7579,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD8<Float>()
         var a1_0 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 * xs + c])
@@ -7475,13 +7609,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD8<Float>()
         var a2_0 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 * xs + c])
@@ -7509,13 +7644,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD8<Float>()
         var a3_0 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD8<Float>.self)
                     let y0 = SIMD8<Float>(repeating: xp[0 * xs + c])
@@ -7544,13 +7680,14 @@ enum ConvolutionTiles {
     static func tile_s16_ocb2h_rw1_unit(_ a: TileArguments) {
         var a0_0 = SIMD16<Float>()
         var a0_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -7573,13 +7710,14 @@ enum ConvolutionTiles {
         var a0_1 = SIMD8<Float>()
         var a1_0 = SIMD16<Float>()
         var a1_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -7611,13 +7749,14 @@ enum ConvolutionTiles {
         var a1_1 = SIMD8<Float>()
         var a2_0 = SIMD16<Float>()
         var a2_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -7658,13 +7797,14 @@ enum ConvolutionTiles {
         var a2_1 = SIMD8<Float>()
         var a3_0 = SIMD16<Float>()
         var a3_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -7714,13 +7854,14 @@ enum ConvolutionTiles {
         var a3_1 = SIMD8<Float>()
         var a4_0 = SIMD16<Float>()
         var a4_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -7779,13 +7920,14 @@ enum ConvolutionTiles {
         var a4_1 = SIMD8<Float>()
         var a5_0 = SIMD16<Float>()
         var a5_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -7853,13 +7995,14 @@ enum ConvolutionTiles {
         var a5_1 = SIMD8<Float>()
         var a6_0 = SIMD16<Float>()
         var a6_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -7936,13 +8079,14 @@ enum ConvolutionTiles {
         var a6_1 = SIMD8<Float>()
         var a7_0 = SIMD16<Float>()
         var a7_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -8028,13 +8172,14 @@ enum ConvolutionTiles {
         var a7_1 = SIMD8<Float>()
         var a8_0 = SIMD16<Float>()
         var a8_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -8129,13 +8274,14 @@ enum ConvolutionTiles {
         var a8_1 = SIMD8<Float>()
         var a9_0 = SIMD16<Float>()
         var a9_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -8239,13 +8385,14 @@ enum ConvolutionTiles {
         var a9_1 = SIMD8<Float>()
         var a10_0 = SIMD16<Float>()
         var a10_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -8358,13 +8505,14 @@ enum ConvolutionTiles {
         var a10_1 = SIMD8<Float>()
         var a11_0 = SIMD16<Float>()
         var a11_1 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -8463,13 +8611,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD16<Float>()
         var a0_1 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -8493,13 +8642,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD16<Float>()
         var a1_1 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -8532,13 +8682,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD16<Float>()
         var a2_1 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -8580,13 +8731,14 @@ enum ConvolutionTiles {
         var a3_0 = SIMD16<Float>()
         var a3_1 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD8<Float>.self)
@@ -8629,13 +8781,14 @@ enum ConvolutionTiles {
         var a0_0 = SIMD16<Float>()
         var a0_1 = SIMD16<Float>()
         var a0_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -8663,13 +8816,14 @@ enum ConvolutionTiles {
         var a1_0 = SIMD16<Float>()
         var a1_1 = SIMD16<Float>()
         var a1_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -8709,13 +8863,14 @@ enum ConvolutionTiles {
         var a2_0 = SIMD16<Float>()
         var a2_1 = SIMD16<Float>()
         var a2_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -8767,13 +8922,14 @@ enum ConvolutionTiles {
         var a3_0 = SIMD16<Float>()
         var a3_1 = SIMD16<Float>()
         var a3_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -8837,13 +8993,14 @@ enum ConvolutionTiles {
         var a4_0 = SIMD16<Float>()
         var a4_1 = SIMD16<Float>()
         var a4_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -8919,13 +9076,14 @@ enum ConvolutionTiles {
         var a5_0 = SIMD16<Float>()
         var a5_1 = SIMD16<Float>()
         var a5_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9013,13 +9171,14 @@ enum ConvolutionTiles {
         var a6_0 = SIMD16<Float>()
         var a6_1 = SIMD16<Float>()
         var a6_2 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9099,13 +9258,14 @@ enum ConvolutionTiles {
         var a0_1 = SIMD16<Float>()
         var a0_2 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9134,13 +9294,14 @@ enum ConvolutionTiles {
         var a1_1 = SIMD16<Float>()
         var a1_2 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9181,13 +9342,14 @@ enum ConvolutionTiles {
         var a2_1 = SIMD16<Float>()
         var a2_2 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9240,13 +9402,14 @@ enum ConvolutionTiles {
         var a3_1 = SIMD16<Float>()
         var a3_2 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9299,13 +9462,14 @@ enum ConvolutionTiles {
         var a0_1 = SIMD16<Float>()
         var a0_2 = SIMD16<Float>()
         var a0_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9338,13 +9502,14 @@ enum ConvolutionTiles {
         var a1_1 = SIMD16<Float>()
         var a1_2 = SIMD16<Float>()
         var a1_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9392,13 +9557,14 @@ enum ConvolutionTiles {
         var a2_1 = SIMD16<Float>()
         var a2_2 = SIMD16<Float>()
         var a2_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9461,13 +9627,14 @@ enum ConvolutionTiles {
         var a3_1 = SIMD16<Float>()
         var a3_2 = SIMD16<Float>()
         var a3_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9545,13 +9712,14 @@ enum ConvolutionTiles {
         var a4_1 = SIMD16<Float>()
         var a4_2 = SIMD16<Float>()
         var a4_3 = SIMD8<Float>()
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9625,13 +9793,14 @@ enum ConvolutionTiles {
         var a0_2 = SIMD16<Float>()
         var a0_3 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9665,13 +9834,14 @@ enum ConvolutionTiles {
         var a1_2 = SIMD16<Float>()
         var a1_3 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9720,13 +9890,14 @@ enum ConvolutionTiles {
         var a2_2 = SIMD16<Float>()
         var a2_3 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)
@@ -9790,13 +9961,14 @@ enum ConvolutionTiles {
         var a3_2 = SIMD16<Float>()
         var a3_3 = SIMD8<Float>()
         let xs = a.xStep
-        for b in 0..<a.blocks {
+        var b = 0, t = 0
+        for _ in 0..<(a.blocks * a.tapCount) {
             let channels = b == a.blocks - 1 ? a.lastChannels : 16
-            let xb = a.input + b * a.xBlockStride
-            let wb = a.weights + b * a.wBlockStride
-            for t in 0..<a.tapCount {
-                let xp = xb + a.taps[t]
-                var wp = wb + a.tapWeights[t]
+            let xp = a.input + b * a.xBlockStride + a.taps[t]
+            var wp = a.weights + b * a.wBlockStride + a.tapWeights[t]
+            t += 1
+            if t == a.tapCount { t = 0; b += 1 }
+            do {
                 for c in 0..<channels {
                     let w0 = UnsafeRawPointer(wp + 0).load(as: SIMD16<Float>.self)
                     let w1 = UnsafeRawPointer(wp + 16).load(as: SIMD16<Float>.self)

@@ -24,6 +24,14 @@ public protocol KernelLibrary {
     /// FLOP/s of the build's FMA micro-kernel at `lanes` on `threads` threads
     /// (median of `repeats` timed runs).
     static func peakFLOPs(threads: Int, lanes: Int, repeats: Int) -> Double
+
+    /// FLOP/s of one register tile (S lanes, `blocks` output blocks, the last one
+    /// half when `halfLast`, `width` positions) on one thread, on data in cache;
+    /// nil when the build has no such tile.
+    static func tileFLOPs(lanes: Int, blocks: Int, width: Int, halfLast: Bool) -> Double?
+
+    /// The largest tile width the build uses for S lanes and `blocks` output blocks.
+    static func maximumTileWidth(lanes: Int, blocks: Int, halfLast: Bool) -> Int
 }
 
 /// A step ready to run on its buffers (blocked layout; the output of a padded
