@@ -17,13 +17,14 @@ struct EpilogueStore: @unchecked Sendable {
     let activation: Activation?
 
     /// Prepares the output of a (de)convolution with `parameters`' epilogue:
-    /// zeroes its border and returns the store and the result extent (D, H, W:
-    /// the output without its border).
+    /// zeroes its border (unless already done) and returns the store and the
+    /// result extent (D, H, W: the output without its border).
     static func prepare(output: UnsafeMutablePointer<Float>, outputShape: BlockedShape, parameters p: ConvolutionParameters,
-                        vectors: EpilogueVectors, base: UnsafePointer<Float>?, threads: Int) -> (store: EpilogueStore, result: [Int]) {
+                        vectors: EpilogueVectors, base: UnsafePointer<Float>?, threads: Int,
+                        zeroingBorder: Bool = true) -> (store: EpilogueStore, result: [Int]) {
         let border = (p.epilogue.outputPadBegin, p.epilogue.outputPadEnd)
         let result = (0..<3).map { outputShape.shape[2 + $0] - border.0[$0] - border.1[$0] }
-        zeroBorder(output, shape: outputShape, begin: border.0, end: border.1, threads: threads)
+        if zeroingBorder { zeroBorder(output, shape: outputShape, begin: border.0, end: border.1, threads: threads) }
         let baseShape = base == nil ? nil : BlockedShape([outputShape.n, outputShape.channels] + result, lanes: outputShape.lanes)
         let store = EpilogueStore(output: output, outputShape: outputShape, border: border.0, vectors: vectors,
                                   base: base, baseShape: baseShape, activation: p.epilogue.activation)

@@ -16,9 +16,13 @@ public enum KernelBuild: KernelLibrary {
         case .convolution(let convolution):
             return ConvolutionKernel(spec: convolution)
         case .winograd(let convolution):
-            return WinogradKernel(spec: convolution)
+            return WinogradKernel(spec: convolution, variant: WinogradVariant(kernel: convolution.parameters.kernel[1]))
         case .transposedConvolution(let phases):
-            return TransposedConvolutionKernel(phases: phases.map(ConvolutionKernel.init))
+            return TransposedConvolutionKernel(
+                direct: phases.filter { !$0.winograd }.map { ConvolutionKernel(spec: $0.convolution) },
+                winograd: phases.filter(\.winograd).map {
+                    WinogradKernel(spec: $0.convolution, variant: WinogradVariant(kernel: $0.convolution.parameters.kernel[1]))
+                })
         case .depthwise(let depthwise):
             return DepthwiseKernel(spec: depthwise)
         case .pooling(let parameters, let input, let output):

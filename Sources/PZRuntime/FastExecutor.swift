@@ -11,6 +11,10 @@ public final class FastExecutor {
     /// Worker threads per kernel.
     public var threads: Int
     private let buffers: [AlignedBuffer]
+    /// The arrays the last run returned its outputs in: reused when the caller
+    /// has let go of them (copy on write otherwise), so repeated runs neither
+    /// allocate nor page in fresh output memory.
+    private var outputStorage: [String: [Float]] = [:]
 
     public init(model: PackedModel, threads: Int) {
         self.model = model
@@ -52,10 +56,11 @@ public final class FastExecutor {
         var outputs: [String: Tensor] = [:]
         for output in model.graph.outputNames {
             let shape = model.shapes[output]!
-            var values = [Float](repeating: 0, count: shape.elementCount)
+            var values = outputStorage.removeValue(forKey: output) ?? [Float](repeating: 0, count: shape.elementCount)
             values.withUnsafeMutableBufferPointer {
                 model.library.fromBlocked(pointer(output), $0.baseAddress!, shape: BlockedShape(shape, lanes: lanes), threads: threads)
             }
+            outputStorage[output] = values
             outputs[output] = Tensor(shape: shape, values: values)
         }
         return outputs

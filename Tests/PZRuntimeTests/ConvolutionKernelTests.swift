@@ -121,6 +121,9 @@ let winogradCases: [ConvolutionCase] = [
     convolution("Winograd base × scale, ELU, padded output", input: [1, 28, 3, 5, 11], outputs: 28, kernel: [3, 3, 3],
                 padBegin: [1, 1, 1], padEnd: [1, 1, 1], base: true, baseScale: true, activation: .elu(alpha: 1),
                 outputPad: ([1, 1, 1], [1, 1, 1])),
+    convolution("Winograd F(3×3, 2×2): 2×2×2 'valid', odd sizes", input: [1, 16, 3, 7, 11], outputs: 20, kernel: [2, 2, 2]),
+    convolution("Winograd F(3×3, 2×2): 1×2×2 padded, extent not a multiple of 3", input: [1, 9, 2, 5, 8], outputs: 12,
+                kernel: [1, 2, 2], padBegin: [0, 1, 0], padEnd: [0, 0, 1], base: true, activation: .prelu),
     convolution("Winograd large values (transform rounding)", input: [1, 48, 2, 6, 10], outputs: 36, kernel: [3, 3, 3],
                 padBegin: [1, 1, 1], padEnd: [1, 1, 1]),
 ]

@@ -118,7 +118,8 @@ let phaseCases: [DeconvolutionCase] = [
         try PackedRun.expectMatchesReference(try testCase.graph())
     }
 
-    /// Every phase case runs on a blocked kernel: output phases, or Winograd for stride 1 with a 3×3 kernel.
+    /// Every case runs on a blocked kernel: output phases, on Winograd where a
+    /// phase's sub-kernel is 2×2 or 3×3 in H×W (kernel 4 stride 2, stride 1 with 3×3…).
     @Test func noCaseFallsBack() throws {
         for testCase in subPixelCases + phaseCases {
             let plan = try Exporter.plan(try testCase.graph(), isa: .detected, lanes: 16)

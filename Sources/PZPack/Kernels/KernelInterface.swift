@@ -43,10 +43,11 @@ public protocol StepKernel: Sendable {
 /// One step, described for a kernel build.
 public enum KernelSpec: @unchecked Sendable {
     case convolution(ConvolutionSpec)
+    /// Winograd F(2×2, 3×3) or F(3×3, 2×2), by the kernel's H × W size.
     case winograd(ConvolutionSpec)
-    /// Output phases, each a direct convolution of the same input into a strided
-    /// subset of the same output.
-    case transposedConvolution(phases: [ConvolutionSpec])
+    /// Output phases, each a convolution (direct, or Winograd where `winograd`)
+    /// of the same input into a strided subset of the same output.
+    case transposedConvolution(phases: [PhaseSpec])
     case depthwise(DepthwiseSpec)
     case pooling(PoolingParameters, input: BlockedShape, output: BlockedShape)
     case channelwise(ChannelwiseSpec)
@@ -124,6 +125,18 @@ public struct ConvolutionSpec: @unchecked Sendable {
         self.extent = extent
         self.first = first
         self.step = step
+    }
+}
+
+/// One output phase of a transposed convolution.
+public struct PhaseSpec: @unchecked Sendable {
+    public var convolution: ConvolutionSpec
+    /// Whether the phase runs on Winograd (its chunk weights are then U).
+    public var winograd: Bool
+
+    public init(convolution: ConvolutionSpec, winograd: Bool) {
+        self.convolution = convolution
+        self.winograd = winograd
     }
 }
 

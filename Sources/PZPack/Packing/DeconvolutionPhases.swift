@@ -34,6 +34,12 @@ public struct DeconvolutionPhase: Equatable, Sendable {
     public var kernel: [Int] { taps.map(\.count) }
     public var tapCount: Int { kernel.reduce(1, *) }
 
+    /// The sub-kernels of every phase a deconvolution can have (the phases'
+    /// geometry without their output counts), as convolution parameters.
+    public static func subKernels(of parameters: ConvolutionParameters) -> [ConvolutionParameters] {
+        phases(of: parameters, result: parameters.stride).map { $0.convolutionParameters(of: parameters) }
+    }
+
     /// The sub-convolution's parameters: the deconvolution's channels, groups and
     /// epilogue, the sub-kernel's size, stride 1, dilation δ' and padding P.
     /// `padEnd` is not used: the phase's extent is `count`.

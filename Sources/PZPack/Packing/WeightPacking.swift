@@ -7,8 +7,8 @@ import PZGraph
 ///   [input block][kd][kh][kw][input lane][OCB][output lane] (zero-filled past the
 ///   channel counts); a deconvolution's phases are packed the same way, each as
 ///   the convolution with its sub-kernel (see `ConvolutionPacking`);
-/// - Winograd F(2×2, 3×3) kernels (see WinogradKernel), made at load from the
-///   chunks above: [ξ (16)][input block][kd][input lane][OCB][output lane] of U = G g Gᵀ;
+/// - Winograd F(2×2, 3×3) and F(3×3, 2×2) kernels (see WinogradKernel), made
+///   at load from the chunks above: [ξ (16)][input block][kd][input lane][OCB][output lane] of U = G g Gᵀ;
 /// - depthwise kernels: [block][tap][lane];
 /// - per-channel vectors (bias, base scale, multipliers, PReLU slopes): padded to blocks × S.
 public enum WeightPacking {
@@ -147,26 +147,29 @@ public enum WeightPacking {
     }
 
     /// The Winograd kernel of one chunk from its direct packing (`packKernel` of an
-    /// F × C × Kd × 3 × 3 kernel): for every output channel, input channel and
-    /// D-tap, the 3×3 plane g becomes U = G g Gᵀ (4×4, computed in Double),
-    /// G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]], stored
+    /// F × C × Kd × r × r kernel, r = 3 for F(2×2, 3×3), 2 for F(3×3, 2×2)):
+    /// for every output channel, input channel and D-tap, the r×r plane g
+    /// becomes U = G g Gᵀ (4×4, computed in Double), with
+    /// G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]] (r = 3) or
+    /// G = [[1, 0], [½, ½], [½, −½], [0, 1]] (r = 2), stored
     /// [ξ][input block][kd][input lane][OCB][output lane].
     public static func winograd(fromKernelChunk packed: UnsafePointer<Float>, blocks chunkBlocks: Int, lanes s: Int,
-                                inputBlocks: Int, depth: Int) -> [Float] {
-        let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-        let taps = depth * 9
+                                inputBlocks: Int, depth: Int, size r: Int) -> [Float] {
+        let g: [[Double]] = r == 3 ? [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]] : [[1, 0], [0.5, 0.5], [0.5, -0.5], [0, 1]]
+        let plane = r * r
+        let taps = depth * plane
         let perTap = s * chunkBlocks * s
         var transformed = [Float](repeating: 0, count: 16 * inputBlocks * depth * perTap)
-        var kernel = [Double](repeating: 0, count: 9)
+        var kernel = [Double](repeating: 0, count: plane)
         for block in 0..<inputBlocks {
             for i in 0..<depth {
                 for lane in 0..<perTap {
-                    for tap in 0..<9 { kernel[tap] = Double(packed[(block * taps + i * 9 + tap) * perTap + lane]) }
+                    for tap in 0..<plane { kernel[tap] = Double(packed[(block * taps + i * plane + tap) * perTap + lane]) }
                     for row in 0..<4 {
                         for column in 0..<4 {
                             var sum = 0.0
-                            for a in 0..<3 {
-                                for b in 0..<3 { sum += g[row][a] * kernel[3 * a + b] * g[column][b] }
+                            for a in 0..<r {
+                                for b in 0..<r { sum += g[row][a] * kernel[r * a + b] * g[column][b] }
                             }
                             transformed[(((4 * row + column) * inputBlocks + block) * depth + i) * perTap + lane] = Float(sum)
                         }

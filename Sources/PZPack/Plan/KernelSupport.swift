@@ -27,16 +27,19 @@ extension ConvolutionParameters {
         return wholeBlocks ? .wholeBlocks : .expanded
     }
 
-    /// The Winograd kernel: 3×3 in H×W with unit stride and dilation there (any
-    /// depth, D stride and D dilation), one group.
+    /// The Winograd kernel: F(2×2, 3×3) for 3×3 and F(3×3, 2×2) for 2×2 in H×W,
+    /// with unit stride and dilation there (any depth, D stride and D dilation),
+    /// one group.
     public var fitsWinograd: Bool {
-        groups == 1 && kernel[1] == 3 && kernel[2] == 3 && stride[1] == 1 && stride[2] == 1 && dilation[1] == 1 && dilation[2] == 1
+        groups == 1 && kernel[1] == kernel[2] && (kernel[1] == 2 || kernel[1] == 3) && stride[1] == 1 && stride[2] == 1
+            && dilation[1] == 1 && dilation[2] == 1
     }
 
-    /// A deconvolution that Winograd can run: stride 1 everywhere (one phase, the
-    /// convolution with the flipped kernel), whose flipped form fits Winograd and
-    /// needs no negative padding.
+    /// A deconvolution that Winograd can run: one group, and some output phase
+    /// whose sub-convolution fits Winograd (stride 1 with a 3×3 or 2×2 kernel in
+    /// H×W; kernel 4 stride 2, whose phases are 2×2; kernel 3 stride 2, whose
+    /// even phases are 2×2). The other phases run on the direct kernel.
     public var deconvolutionFitsWinograd: Bool {
-        stride == [1, 1, 1] && fitsWinograd && (0..<3).allSatisfy { padBegin[$0] <= dilation[$0] * (kernel[$0] - 1) }
+        groups == 1 && DeconvolutionPhase.subKernels(of: self).contains { $0.fitsWinograd }
     }
 }

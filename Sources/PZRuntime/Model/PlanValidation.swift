@@ -154,14 +154,18 @@ struct PlanValidation {
             }
             let wholeBlocks = packing.groupLayout == .wholeBlocks
             let groups = packing.parameters.groups
-            let specs = packing.parts.map { part -> ConvolutionSpec in
+            // A Winograd step runs every part that fits Winograd on it (a deconvolution's
+            // other phases on the direct kernel).
+            let winograd = packing.parts.map { planned.kernel == .winograd && $0.parameters.fitsWinograd }
+            let specs = zip(packing.parts, winograd).map { part, winograd -> ConvolutionSpec in
                 var resolved: [ConvolutionSpec.Chunk] = []
                 for (chunk, offset) in zip(packing.chunks, part.chunkOffsets) {
                     var chunkWeights = weights + part.offset + offset
-                    if planned.kernel == .winograd {
+                    if winograd {
                         chunkWeights = derived.keep(WeightPacking.winograd(fromKernelChunk: chunkWeights, blocks: chunk.blocks,
                                                                            lanes: s, inputBlocks: packing.chunkInputBlocks,
-                                                                           depth: part.parameters.kernel[0]))
+                                                                           depth: part.parameters.kernel[0],
+                                                                           size: part.parameters.kernel[1]))
                     }
                     resolved.append(.init(firstBlock: chunk.firstBlock, blocks: chunk.blocks, weights: chunkWeights))
                 }
@@ -178,11 +182,10 @@ struct PlanValidation {
                                        first: phase?.first ?? [0, 0, 0],
                                        step: phase == nil ? [1, 1, 1] : packing.parameters.stride)
             }
-            switch planned.kernel {
-            case .convolution: return .convolution(specs[0])
-            case .winograd: return .winograd(specs[0])
-            default: return .transposedConvolution(phases: specs)
+            if case .deconvolution = node.op {
+                return .transposedConvolution(phases: zip(specs, winograd).map { PhaseSpec(convolution: $0, winograd: $1) })
             }
+            return planned.kernel == .winograd ? .winograd(specs[0]) : .convolution(specs[0])
         case .pooling:
             guard case .pooling(let parameters) = node.op, let input else { throw refuse() }
             return .pooling(parameters, input: input, output: blocked(node.outputs[0]))
