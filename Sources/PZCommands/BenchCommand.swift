@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PZGraph
 import PZPack
+import PZPasses
 import PZRuntime
 
 struct BenchCommand: ParsableCommand {
@@ -56,16 +57,7 @@ struct BenchCommand: ParsableCommand {
         guard let model else { throw CommandError("give a .pz model to time (or --peak)") }
         let packed = try ModelFile.loadPacked(model, instructionSet: isa)
         let executor = FastExecutor(model: packed, threads: threadCount)
-        var inputs: [String: Tensor] = [:]
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for node in packed.graph.inputNodes {
-            guard case .input(let parameters) = node.op else { continue }
-            let values = (0..<parameters.shape.elementCount).map { _ -> Float in
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                return Float(Int64(bitPattern: state >> 11) % 2_000_001) / 1_000_000 - 1
-            }
-            inputs[node.outputs[0]] = Tensor(shape: parameters.shape, values: values)
-        }
+        let inputs = VerificationPatch.random(for: packed.graph, count: 1, seed: 1)[0].inputs
         for _ in 0..<warmup { _ = try executor.run(inputs: inputs) }
         var times: [Double] = []
         var stepTotals = [Double](repeating: 0, count: executor.stepNames.count)

@@ -17,7 +17,7 @@ public struct VerificationPatch: Sendable {
     /// from a fixed seed: used when no golden data is given (the optimized graph
     /// must still agree with the unfused one).
     public static func random(for graph: Graph, count: Int = 2, seed: UInt64 = 1) -> [VerificationPatch] {
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededRandom(seed: seed)
         return (0..<count).map { _ in
             var inputs: [String: Tensor] = [:]
             for node in graph.inputNodes {
@@ -27,20 +27,5 @@ public struct VerificationPatch: Sendable {
             }
             return VerificationPatch(inputs: inputs)
         }
-    }
-}
-
-/// A small seeded generator (the standard library's is not seedable).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

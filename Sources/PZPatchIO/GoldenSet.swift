@@ -77,20 +77,3 @@ public struct GoldenSet {
         return Tensor(shape: shape, values: output.sourceLayout.toCanonical(array.values, canonicalShape: shape))
     }
 }
-
-/// How far an output is from its reference (see `ErrorFigures`).
-public struct Discrepancy: Sendable, Equatable {
-    public let figures: ErrorFigures
-
-    public init(_ actual: [Float], _ reference: [Float]) {
-        figures = ErrorFigures(actual: actual, reference: reference)
-    }
-
-    public var maxAbsoluteError: Double { figures.maxAbsoluteError }
-
-    /// The error relative to `max(1, |reference|max)`: the scale pzconv's tolerances use.
-    public var relativeError: Double { figures.maxRelativeError }
-
-    /// Whether the error is within `tolerance × max(1, |reference|max)` (inclusive).
-    public func isWithin(_ tolerance: Double) -> Bool { figures.isWithin(tolerance) }
-}

@@ -22,7 +22,7 @@ import Testing
         let output = try NPYFile.read(directory + "/out.npy")
         let golden = try NPYFile.read(TestPaths.golden("caffe/residual_block3d/output.out.npy"))
         #expect(output.shape == golden.shape)
-        #expect(Discrepancy(output.values, golden.values).isWithin(1e-5))
+        #expect(ErrorFigures(actual: output.values, reference: golden.values).isWithin(1e-5))
     }
 
     @Test func badInputsFailWithOneLineAndWriteNothing() throws {
@@ -70,7 +70,7 @@ import Testing
             let output = try NPYFile.read(directory + "/" + file)
             let expected = try NPYFile.read(golden + "/output.\(name).npy")
             #expect(output.shape == expected.shape)
-            #expect(Discrepancy(output.values, expected.values).isWithin(1e-5))
+            #expect(ErrorFigures(actual: output.values, reference: expected.values).isWithin(1e-5))
         }
     }
 

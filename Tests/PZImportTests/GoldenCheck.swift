@@ -14,9 +14,9 @@ func expectMatchesGolden(_ graph: Graph, goldenDirectory: String, tolerance: Dou
     for output in graph.outputs {
         let actual = results[output.tensor]!
         guard let expected = try golden.expectedOutput(output, shape: actual.shape) else { continue }
-        let discrepancy = Discrepancy(actual.values, expected.values)
-        #expect(discrepancy.isWithin(tolerance),
-                "\(output.tensor): max abs error \(discrepancy.maxAbsoluteError), relative \(discrepancy.relativeError)",
+        let error = ErrorFigures(actual: actual.values, reference: expected.values)
+        #expect(error.isWithin(tolerance),
+                "\(output.tensor): max abs error \(error.maxAbsoluteError), relative \(error.maxRelativeError)",
                 sourceLocation: sourceLocation)
         compared += 1
     }

@@ -7,9 +7,7 @@ public func maxAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
 }
 
 /// Whether `actual` matches `expected` within `tolerance × max(1, |expected|max)`:
-/// the acceptance rule for comparisons against golden outputs (the bound is
-/// inclusive).
+/// the package's one acceptance rule (`ErrorFigures.isWithin`, inclusive).
 public func matchesGolden(_ actual: [Float], _ expected: [Float], tolerance: Float) -> Bool {
-    let scale = max(1, expected.map(abs).max() ?? 0)
-    return actual.count == expected.count && maxAbsoluteDifference(actual, expected) <= tolerance * scale
+    actual.count == expected.count && ErrorFigures(actual: actual, reference: expected).isWithin(Double(tolerance))
 }

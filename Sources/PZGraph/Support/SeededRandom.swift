@@ -1,5 +1,6 @@
-/// Deterministic pseudo-random numbers (SplitMix64), so test data is the same on
-/// every run and machine.
+/// Deterministic pseudo-random numbers (SplitMix64): the one seeded generator of
+/// the package (verification patches, bench inputs, test data), so the same seed
+/// gives the same values on every run and machine.
 public struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
 
