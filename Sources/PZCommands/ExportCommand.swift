@@ -41,6 +41,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "SIMD width S of the blocked layout: 8 or 16 (default: chosen for this model, see README).")
     var simd: Int?
 
+    @Option(help: "Winograd tile for 3×3 kernels: 2 (F(2×2, 3×3)) or 4 (F(4×4, 3×3)) outputs per side (default: the instruction set's tuning).")
+    var winogradTile: Int?
+
     @Option(help: "Plan for this instruction set: avx2 or avx512 (default: this CPU's; also PZCONV_ISA).")
     var isa: String?
 
@@ -65,6 +68,9 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         guard output.hasSuffix(".pz") else { throw CommandError("\(output): the output of export must be a .pz file") }
         if let simd, simd != 8, simd != 16 { throw CommandError("--simd must be 8 or 16, not \(simd)") }
+        if let winogradTile, winogradTile != 2, winogradTile != 4 {
+            throw CommandError("--winograd-tile must be 2 or 4, not \(winogradTile)")
+        }
         let instructionSet = try isa.map { try InstructionSet.named($0, source: "--isa") } ?? InstructionSet.current()
         let bytes = try readFileBytes(model)
         let graph = try ModelFile.loadGraph(model)
@@ -74,7 +80,7 @@ struct ExportCommand: ParsableCommand {
             throw CommandError("--reference-kernel \(name): the optimized graph has no node of that name (see pzconv inspect)")
         }
         let plan = try Exporter.plan(optimized, isa: instructionSet, lanes: simd, winograd: !noWinograd,
-                                     referenceNodes: Set(referenceKernel))
+                                     winograd3x3Outputs: winogradTile, referenceNodes: Set(referenceKernel))
         let fallbacks = ReferenceFallbacks(graph: optimized, plan: plan)
         if !fallbacks.nodes.isEmpty {
             printToStandardError((strict ? "error: " : "warning: ") + fallbacks.description)

@@ -15,14 +15,12 @@ public enum KernelBuild: KernelLibrary {
         switch spec {
         case .convolution(let convolution):
             return ConvolutionKernel(spec: convolution)
-        case .winograd(let convolution):
-            return WinogradKernel(spec: convolution, variant: WinogradVariant(kernel: convolution.parameters.kernel[1]))
+        case .winograd(let convolution, let variant):
+            return WinogradKernel(spec: convolution, variant: variant)
         case .transposedConvolution(let phases):
             return TransposedConvolutionKernel(
-                direct: phases.filter { !$0.winograd }.map { ConvolutionKernel(spec: $0.convolution) },
-                winograd: phases.filter(\.winograd).map {
-                    WinogradKernel(spec: $0.convolution, variant: WinogradVariant(kernel: $0.convolution.parameters.kernel[1]))
-                })
+                direct: phases.filter { $0.winograd == nil }.map { ConvolutionKernel(spec: $0.convolution) },
+                winograd: phases.compactMap { phase in phase.winograd.map { WinogradKernel(spec: phase.convolution, variant: $0) } })
         case .depthwise(let depthwise):
             return DepthwiseKernel(spec: depthwise)
         case .pooling(let parameters, let input, let output):

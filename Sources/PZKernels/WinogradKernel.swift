@@ -2,16 +2,15 @@ import PZGraph
 import PZPack
 
 /// Convolution by Winograd's minimal filtering in the H×W plane (Lavin & Gray
-/// 2016), with α = 4 transform points (0, 1, −1, ∞) in both variants:
-/// F(2×2, 3×3) for Kd×3×3 kernels (16 products per 2×2 outputs instead of 36)
-/// and F(3×3, 2×2) for Kd×2×2 kernels (16 per 3×3 outputs instead of 36: the
-/// phases of a kernel-4 stride-2 transposed convolution), unit stride and
-/// dilation in H and W, any depth, D stride and D dilation, one group
-/// (`ConvolutionParameters.winogradVariant`). The D-taps are summed directly.
+/// 2016), in any of the variants of `WinogradVariant` (α = 4 or 6 transform
+/// points): F(2×2, 3×3) or F(4×4, 3×3) for Kd×3×3 kernels, F(3×3, 2×2) for the
+/// 2×2 phases of kernel-4 stride-2 transposed convolutions, F(3×3, 4×4), and
+/// F(2×2, 5×5) for V-Net's 5×5×5; unit stride and dilation in H and W, any
+/// depth, D stride and D dilation, one group. The D-taps are summed directly.
 ///
 /// Per output tile row (n, od, th) — a thread takes runs of consecutive od — it
-/// 1. transforms the 4 input rows each D-tap reads, all channel blocks at once
-///    (S channels per vector): V[ξ] = Bᵀ d B, ξ = 4 × 4 transform positions,
+/// 1. transforms the α input rows each D-tap reads, all channel blocks at once
+///    (S channels per vector): V[ξ] = Bᵀ d B, ξ = α × α transform positions,
 ///    laid out [ξ][ring slot][block][tile][S] (see `WinogradLayout`); a plane
 ///    already transformed for the previous od stays in its ring slot;
 /// 2. for each output chunk and each ξ, runs the generated convolution tiles over
@@ -25,8 +24,9 @@ import PZPack
 /// convolution's phase); padding may be negative there. Tiles inside the input
 /// read it directly; border tiles read zeros for the padding; tiles past an
 /// extent not divisible by m are computed and not stored. Rounding differs from
-/// direct summation by a few ulp of the largest partial sums (the transforms
-/// only add, subtract and halve).
+/// direct summation by a few ulp of the largest partial sums for α = 4 (the
+/// transforms add, subtract and halve) and somewhat more for α = 6 (they scale
+/// by up to 8 and 1/24; see the tests' tolerances).
 struct WinogradKernel: StepKernel, @unchecked Sendable {
     /// The convolution or phase; chunk weights are U.
     let spec: ConvolutionSpec
@@ -44,7 +44,7 @@ struct WinogradKernel: StepKernel, @unchecked Sendable {
 
     /// Computes the positions and stores them (the output's border is prepared).
     func run(input: UnsafePointer<Float>, store: EpilogueStore, threads: Int) {
-        let layout = WinogradLayout(inputShape: inputShape, parameters: parameters, extent: spec.extent, m: variant.m)
+        let layout = WinogradLayout(inputShape: inputShape, parameters: parameters, extent: spec.extent, variant: variant)
         // Work units: (n, tile row, run of output planes). Within a run, consecutive
         // output planes share transformed input planes; runs are split only as far
         // as needed for every thread to get several units.
@@ -52,20 +52,23 @@ struct WinogradKernel: StepKernel, @unchecked Sendable {
         let runs = min(spec.extent[0], max(1, (4 * threads + rows - 1) / rows))
         let sharedInput = Shared(UnsafeMutablePointer(mutating: input))
         parallelRanges(rows * runs, threads: threads) { range in
-            switch (self.inputShape.lanes, self.variant) {
-            case (16, .f2x2k3x3):
-                self.units(range, runs: runs, layout: layout, input: sharedInput.pointer, store: store, as: SIMD16<Float>.self,
-                           F2x2K3x3.self)
-            case (16, .f3x3k2x2):
-                self.units(range, runs: runs, layout: layout, input: sharedInput.pointer, store: store, as: SIMD16<Float>.self,
-                           F3x3K2x2.self)
-            case (_, .f2x2k3x3):
-                self.units(range, runs: runs, layout: layout, input: sharedInput.pointer, store: store, as: SIMD8<Float>.self,
-                           F2x2K3x3.self)
-            case (_, .f3x3k2x2):
-                self.units(range, runs: runs, layout: layout, input: sharedInput.pointer, store: store, as: SIMD8<Float>.self,
-                           F3x3K2x2.self)
+            if self.inputShape.lanes == 16 {
+                self.units(range, runs: runs, layout: layout, input: sharedInput.pointer, store: store, as: SIMD16<Float>.self)
+            } else {
+                self.units(range, runs: runs, layout: layout, input: sharedInput.pointer, store: store, as: SIMD8<Float>.self)
             }
+        }
+    }
+
+    /// The variant's transforms, specialized.
+    private func units<V: KernelVector>(_ range: Range<Int>, runs: Int, layout: WinogradLayout, input: UnsafePointer<Float>,
+                                        store: EpilogueStore, as _: V.Type) {
+        switch (variant.outputs, variant.kernel) {
+        case (2, 3): units(range, runs: runs, layout: layout, input: input, store: store, as: V.self, F2K3.self)
+        case (4, 3): units(range, runs: runs, layout: layout, input: input, store: store, as: V.self, F4K3.self)
+        case (3, 2): units(range, runs: runs, layout: layout, input: input, store: store, as: V.self, F3K2.self)
+        case (3, 4): units(range, runs: runs, layout: layout, input: input, store: store, as: V.self, F3K4.self)
+        default: units(range, runs: runs, layout: layout, input: input, store: store, as: V.self, F2K5.self)
         }
     }
 
@@ -77,7 +80,8 @@ struct WinogradKernel: StepKernel, @unchecked Sendable {
         let m = T.m
         let (first, step) = (spec.first, spec.step)
         let scratch = WinogradScratch(layout: layout)
-        defer { scratch.deallocate() }
+        let tile = UnsafeMutablePointer<V>.allocate(capacity: 2 * 36)
+        defer { scratch.deallocate(); tile.deallocate() }
         for unit in range {
             let run = unit % runs
             let th = (unit / runs) % layout.tileRows
@@ -95,7 +99,7 @@ struct WinogradKernel: StepKernel, @unchecked Sendable {
                     let slot = id % layout.ringSlots
                     if scratch.slotPlanes[slot] != id {
                         let plane = input + n * inputShape.batchStride + id * inputShape.planeStride
-                        transformInput(plane, tileRow: th, slot: slot, layout: layout, scratch: scratch, as: V.self, T.self)
+                        transformInput(plane, tileRow: th, slot: slot, layout: layout, scratch: scratch, tile: tile, T.self)
                         scratch.slotPlanes[slot] = id
                     }
                     scratch.taps[count] = slot * layout.slotStride
@@ -104,7 +108,7 @@ struct WinogradKernel: StepKernel, @unchecked Sendable {
                 }
                 for chunk in chunks {
                     multiply(chunk, tapCount: count, layout: layout, scratch: scratch)
-                    transformOutput(chunk, layout: layout, scratch: scratch, as: V.self, T.self)
+                    transformOutput(chunk, layout: layout, scratch: scratch, tile: tile, T.self)
                     for r in 0..<m where m * th + r < layout.extent[1] {
                         store.store(scratch.outputRows + r * layout.tileColumns * m * chunk.blocks * s, as: V.self,
                                     width: layout.extent[2], blocks: chunk.blocks, firstBlock: chunk.firstBlock,
@@ -116,52 +120,53 @@ struct WinogradKernel: StepKernel, @unchecked Sendable {
         }
     }
 
-    /// V = Bᵀ d B for every tile of tile row `th` of one input plane, into `slot`.
+    /// V = Bᵀ d B for every tile of tile row `th` of one input plane, into `slot`
+    /// (`tile`: α² vectors of scratch).
     private func transformInput<V: KernelVector, T: WinogradTransform>(_ plane: UnsafePointer<Float>, tileRow th: Int,
                                                                        slot: Int, layout: WinogradLayout,
-                                                                       scratch: WinogradScratch, as _: V.Type, _: T.Type) {
+                                                                       scratch: WinogradScratch, tile: UnsafeMutablePointer<V>,
+                                                                       _: T.Type) {
         let s = inputShape.lanes
-        let m = T.m
+        let (m, alpha) = (T.m, T.alpha)
         let (padTop, padLeft) = (parameters.padBegin[1], parameters.padBegin[2])
         let width = inputShape.w
-        // Tiles whose 4 input columns all lie inside the input.
-        let interior = max(0, ceilDivide(padLeft, m))..<max(0, min(layout.tileColumns, floorDivide(width - 4 + padLeft, m) + 1))
+        // Tiles whose α input columns all lie inside the input.
+        let interior = max(0, ceilDivide(padLeft, m))..<max(0, min(layout.tileColumns, floorDivide(width - alpha + padLeft, m) + 1))
+        let rows = scratch.rows
         for block in 0..<inputShape.blocks {
-            // The 4 input rows (nil: in the padding).
-            func row(_ r: Int) -> UnsafePointer<Float>? {
+            // The α input rows (nil: in the padding).
+            var allRows = true
+            for r in 0..<alpha {
                 let ih = m * th - padTop + r
-                return ih >= 0 && ih < inputShape.h ? plane + block * inputShape.blockStride + ih * inputShape.rowStride : nil
+                rows[r] = ih >= 0 && ih < inputShape.h ? plane + block * inputShape.blockStride + ih * inputShape.rowStride : nil
+                allRows = allRows && rows[r] != nil
             }
-            let (row0, row1, row2, row3) = (row(0), row(1), row(2), row(3))
-            let allRows = row0 != nil && row1 != nil && row2 != nil && row3 != nil
             let target = scratch.transformed + slot * layout.slotStride + block * layout.blockStride
             for tw in 0..<layout.tileColumns {
-                let fast = allRows && interior.contains(tw)
                 let firstColumn = m * tw - padLeft
-                @inline(__always)
-                func load(_ r: Int, _ c: Int) -> V {
-                    let line = r == 0 ? row0 : r == 1 ? row1 : r == 2 ? row2 : row3
-                    if fast { return UnsafeRawPointer(line.unsafelyUnwrapped + (firstColumn + c) * s).load(as: V.self) }
-                    guard let line, firstColumn + c >= 0, firstColumn + c < width else { return V() }
-                    return UnsafeRawPointer(line + (firstColumn + c) * s).load(as: V.self)
+                if allRows && interior.contains(tw) {
+                    for r in 0..<alpha {
+                        let line = rows[r].unsafelyUnwrapped + firstColumn * s
+                        for c in 0..<alpha { tile[r * alpha + c] = UnsafeRawPointer(line + c * s).load(as: V.self) }
+                    }
+                } else {
+                    for r in 0..<alpha {
+                        for c in 0..<alpha {
+                            let column = firstColumn + c
+                            if let line = rows[r], column >= 0, column < width {
+                                tile[r * alpha + c] = UnsafeRawPointer(line + column * s).load(as: V.self)
+                            } else {
+                                tile[r * alpha + c] = V()
+                            }
+                        }
+                    }
                 }
-                // Columns: t = Bᵀ d (column c gives t[0..3][c]), then rows: V = t B.
-                let (t00, t10, t20, t30) = T.input(load(0, 0), load(1, 0), load(2, 0), load(3, 0))
-                let (t01, t11, t21, t31) = T.input(load(0, 1), load(1, 1), load(2, 1), load(3, 1))
-                let (t02, t12, t22, t32) = T.input(load(0, 2), load(1, 2), load(2, 2), load(3, 2))
-                let (t03, t13, t23, t33) = T.input(load(0, 3), load(1, 3), load(2, 3), load(3, 3))
-                @inline(__always)
-                func put(_ r: Int, _ values: (V, V, V, V)) {
-                    let row = target + 4 * r * layout.positionStride + tw * s
-                    UnsafeMutableRawPointer(row).storeBytes(of: values.0, as: V.self)
-                    UnsafeMutableRawPointer(row + layout.positionStride).storeBytes(of: values.1, as: V.self)
-                    UnsafeMutableRawPointer(row + 2 * layout.positionStride).storeBytes(of: values.2, as: V.self)
-                    UnsafeMutableRawPointer(row + 3 * layout.positionStride).storeBytes(of: values.3, as: V.self)
+                // Columns (t = Bᵀ d), then rows (V = t B).
+                for c in 0..<alpha { T.input(tile + c, alpha) }
+                for r in 0..<alpha { T.input(tile + r * alpha, 1) }
+                for position in 0..<(alpha * alpha) {
+                    UnsafeMutableRawPointer(target + position * layout.positionStride + tw * s).storeBytes(of: tile[position], as: V.self)
                 }
-                put(0, T.input(t00, t01, t02, t03))
-                put(1, T.input(t10, t11, t12, t13))
-                put(2, T.input(t20, t21, t22, t23))
-                put(3, T.input(t30, t31, t32, t33))
             }
         }
     }
@@ -171,7 +176,7 @@ struct WinogradKernel: StepKernel, @unchecked Sendable {
         let s = inputShape.lanes
         let productStride = layout.tileColumns * chunk.blocks * s
         guard tapCount > 0 else {
-            scratch.products.update(repeating: 0, count: 16 * productStride)
+            scratch.products.update(repeating: 0, count: layout.positions * productStride)
             return
         }
         let perTap = s * chunk.blocks * s
@@ -179,7 +184,7 @@ struct WinogradKernel: StepKernel, @unchecked Sendable {
         let blockStride = parameters.kernel[0] * perTap
         let half = ConvolutionTiles.usesHalfTiles(lanes: s, firstBlock: chunk.firstBlock, blocks: chunk.blocks, output: spec.output)
         let maximum = ConvolutionTiles.maximumWidth(lanes: s, outputBlocks: chunk.blocks, halfLast: half)
-        for position in 0..<16 {
+        for position in 0..<layout.positions {
             var arguments = TileArguments(
                 input: UnsafePointer(scratch.transformed + position * layout.positionStride), xStep: s, xBlockStride: layout.blockStride,
                 blocks: inputShape.blocks, lastChannels: inputShape.lastBlockChannels,
@@ -198,102 +203,172 @@ struct WinogradKernel: StepKernel, @unchecked Sendable {
     }
 
     /// Y = Aᵀ M A: m output rows of m × tileColumns positions, laid out
-    /// [row][position][block][S].
+    /// [row][position][block][S] (`tile`: 2α² vectors of scratch).
     private func transformOutput<V: KernelVector, T: WinogradTransform>(_ chunk: ConvolutionSpec.Chunk, layout: WinogradLayout,
-                                                                        scratch: WinogradScratch, as _: V.Type, _: T.Type) {
+                                                                        scratch: WinogradScratch, tile: UnsafeMutablePointer<V>,
+                                                                        _: T.Type) {
         let s = inputShape.lanes
-        let m = T.m
+        let (m, alpha) = (T.m, T.alpha)
         let productStride = layout.tileColumns * chunk.blocks * s
         let rowStride = layout.tileColumns * m * chunk.blocks * s
+        let half = tile + alpha * alpha
         for tw in 0..<layout.tileColumns {
             for ob in 0..<chunk.blocks {
-                @inline(__always)
-                func product(_ position: Int) -> V {
-                    UnsafeRawPointer(scratch.products + position * productStride + (tw * chunk.blocks + ob) * s).load(as: V.self)
+                let products = scratch.products + (tw * chunk.blocks + ob) * s
+                for position in 0..<(alpha * alpha) {
+                    tile[position] = UnsafeRawPointer(products + position * productStride).load(as: V.self)
                 }
-                @inline(__always)
-                func put(_ r: Int, _ column: Int, _ value: V) {
-                    UnsafeMutableRawPointer(scratch.outputRows + r * rowStride + ((m * tw + column) * chunk.blocks + ob) * s)
-                        .storeBytes(of: value, as: V.self)
-                }
-                // Columns of M first (u = Aᵀ M), then rows (Y = u A).
-                let u0 = T.output(product(0), product(4), product(8), product(12))
-                let u1 = T.output(product(1), product(5), product(9), product(13))
-                let u2 = T.output(product(2), product(6), product(10), product(14))
-                let u3 = T.output(product(3), product(7), product(11), product(15))
+                // Columns (u = Aᵀ M, m × α), then rows (Y = u A, m × m).
+                for c in 0..<alpha { T.output(tile + c, alpha, half + c, alpha) }
                 for r in 0..<m {
-                    let y = T.output(u0[r], u1[r], u2[r], u3[r])
-                    for column in 0..<m { put(r, column, y[column]) }
+                    T.output(half + r * alpha, 1, tile + r * m, 1)
+                    for column in 0..<m {
+                        UnsafeMutableRawPointer(scratch.outputRows + r * rowStride + ((m * tw + column) * chunk.blocks + ob) * s)
+                            .storeBytes(of: tile[r * m + column], as: V.self)
+                    }
                 }
             }
         }
     }
 }
 
-/// The two Winograd variants, both with α = 4 points (0, 1, −1, ∞).
-enum WinogradVariant {
-    case f2x2k3x3
-    case f3x3k2x2
-
-    /// The variant for a kernel of `size` × `size` in H × W.
-    init(kernel size: Int) { self = size == 2 ? .f3x3k2x2 : .f2x2k3x3 }
-
-    /// Outputs per tile along H and W.
-    var m: Int { self == .f2x2k3x3 ? 2 : 3 }
-}
-
-/// One variant's transforms, for specializing the kernel.
+/// One variant's transforms, for specializing the kernel: Bᵀ (α × α) applied in
+/// place to α vectors `stride` apart, and Aᵀ (m × α) from α vectors to m.
 protocol WinogradTransform {
-    /// Outputs per tile along H and W.
     static var m: Int { get }
-    /// Bᵀ applied to (d0, d1, d2, d3).
-    static func input<V: KernelVector>(_ d0: V, _ d1: V, _ d2: V, _ d3: V) -> (V, V, V, V)
-    /// Aᵀ applied to (m0, m1, m2, m3): m values.
-    static func output<V: KernelVector>(_ m0: V, _ m1: V, _ m2: V, _ m3: V) -> WinogradOutputs<V>
+    static var alpha: Int { get }
+    static func input<V: KernelVector>(_ d: UnsafeMutablePointer<V>, _ stride: Int)
+    static func output<V: KernelVector>(_ x: UnsafePointer<V>, _ stride: Int, _ y: UnsafeMutablePointer<V>, _ yStride: Int)
 }
 
-/// F(2×2, 3×3): Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]],
-/// Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
-enum F2x2K3x3: WinogradTransform {
+/// α = 4, points 0, 1, −1, ∞: Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, ∓1, 0, ±1]]
+/// (the last row's sign is the variant's), Aᵀ rows (1, 1, 1, 0), (0, 1, −1, ·), (0, 1, 1, ·).
+enum Alpha4 {
+    @inline(__always)
+    static func input<V: KernelVector>(_ d: UnsafeMutablePointer<V>, _ stride: Int, lastRowSign: Float) {
+        let (d0, d1, d2, d3) = (d[0], d[stride], d[2 * stride], d[3 * stride])
+        d[0] = d0 - d2
+        d[stride] = d1 + d2
+        d[2 * stride] = d2 - d1
+        d[3 * stride] = lastRowSign > 0 ? d3 - d1 : d1 - d3
+    }
+}
+
+/// F(2×2, 3×3): last Bᵀ row (0, 1, 0, −1); Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
+enum F2K3: WinogradTransform {
     static var m: Int { 2 }
+    static var alpha: Int { 4 }
 
     @inline(__always)
-    static func input<V: KernelVector>(_ d0: V, _ d1: V, _ d2: V, _ d3: V) -> (V, V, V, V) {
-        (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-    }
+    static func input<V: KernelVector>(_ d: UnsafeMutablePointer<V>, _ stride: Int) { Alpha4.input(d, stride, lastRowSign: -1) }
 
     @inline(__always)
-    static func output<V: KernelVector>(_ m0: V, _ m1: V, _ m2: V, _ m3: V) -> WinogradOutputs<V> {
-        WinogradOutputs(m0 + m1 + m2, m1 - m2 - m3, V())
+    static func output<V: KernelVector>(_ x: UnsafePointer<V>, _ stride: Int, _ y: UnsafeMutablePointer<V>, _ yStride: Int) {
+        let (x1, x2) = (x[stride], x[2 * stride])
+        y[0] = x[0] + x1 + x2
+        y[yStride] = x1 - x2 - x[3 * stride]
     }
 }
 
-/// F(3×3, 2×2): Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, −1, 0, 1]],
-/// Aᵀ = [[1, 1, 1, 0], [0, 1, −1, 0], [0, 1, 1, 1]].
-enum F3x3K2x2: WinogradTransform {
+/// F(3×3, 2×2): last Bᵀ row (0, −1, 0, 1); Aᵀ = [[1, 1, 1, 0], [0, 1, −1, 0], [0, 1, 1, 1]].
+enum F3K2: WinogradTransform {
     static var m: Int { 3 }
+    static var alpha: Int { 4 }
 
     @inline(__always)
-    static func input<V: KernelVector>(_ d0: V, _ d1: V, _ d2: V, _ d3: V) -> (V, V, V, V) {
-        (d0 - d2, d1 + d2, d2 - d1, d3 - d1)
-    }
+    static func input<V: KernelVector>(_ d: UnsafeMutablePointer<V>, _ stride: Int) { Alpha4.input(d, stride, lastRowSign: 1) }
 
     @inline(__always)
-    static func output<V: KernelVector>(_ m0: V, _ m1: V, _ m2: V, _ m3: V) -> WinogradOutputs<V> {
-        let sum = m1 + m2
-        return WinogradOutputs(m0 + sum, m1 - m2, sum + m3)
+    static func output<V: KernelVector>(_ x: UnsafePointer<V>, _ stride: Int, _ y: UnsafeMutablePointer<V>, _ yStride: Int) {
+        let (x1, x2) = (x[stride], x[2 * stride])
+        let sum = x1 + x2
+        y[0] = x[0] + sum
+        y[yStride] = x1 - x2
+        y[2 * yStride] = sum + x[3 * stride]
     }
 }
 
-/// Up to three transformed outputs, by index.
-struct WinogradOutputs<V: KernelVector> {
-    let y0: V, y1: V, y2: V
+/// α = 6, points 0, 1, −1, 2, −2, ∞ (one Bᵀ for every m, r):
+/// Bᵀ = [[4, 0, −5, 0, 1, 0], [0, −4, −4, 1, 1, 0], [0, 4, −4, −1, 1, 0],
+///       [0, −2, −1, 2, 1, 0], [0, 2, −1, −2, 1, 0], [0, 4, 0, −5, 0, 1]];
+/// Aᵀ row i = (0ⁱ, 1, (−1)ⁱ, 2ⁱ, (−2)ⁱ, [i = m − 1]).
+enum Alpha6 {
+    @inline(__always)
+    static func input<V: KernelVector>(_ d: UnsafeMutablePointer<V>, _ stride: Int) {
+        let (d0, d1, d2, d3, d4, d5) = (d[0], d[stride], d[2 * stride], d[3 * stride], d[4 * stride], d[5 * stride])
+        let four = V(repeating: 4), two = V(repeating: 2), five = V(repeating: -5)
+        let a = d4 - d2, b = d3 - d1
+        d[0] = (d0 * four).addingProduct(d2, five) + d4
+        d[stride] = (d3 + d4).addingProduct(d1 + d2, -four)
+        d[2 * stride] = (d4 - d3).addingProduct(d1 - d2, four)
+        d[3 * stride] = a.addingProduct(b, two)
+        d[4 * stride] = a.addingProduct(b, -two)
+        d[5 * stride] = (d1 * four).addingProduct(d3, five) + d5
+    }
+
+    /// The first `m` rows of Aᵀ (the ∞ column counted on the last).
+    @inline(__always)
+    static func output<V: KernelVector>(_ x: UnsafePointer<V>, _ stride: Int, _ y: UnsafeMutablePointer<V>, _ yStride: Int,
+                                        m: Int) {
+        let (x1, x2, x3, x4, x5) = (x[stride], x[2 * stride], x[3 * stride], x[4 * stride], x[5 * stride])
+        let (sum12, difference12, sum34, difference34) = (x1 + x2, x1 - x2, x3 + x4, x3 - x4)
+        y[0] = x[0] + sum12 + sum34
+        let row1 = difference12.addingProduct(difference34, V(repeating: 2))
+        if m == 2 {
+            y[yStride] = row1 + x5
+            return
+        }
+        y[yStride] = row1
+        let row2 = sum12.addingProduct(sum34, V(repeating: 4))
+        if m == 3 {
+            y[2 * yStride] = row2 + x5
+            return
+        }
+        y[2 * yStride] = row2
+        y[3 * yStride] = difference12.addingProduct(difference34, V(repeating: 8)) + x5
+    }
+}
+
+/// F(4×4, 3×3).
+enum F4K3: WinogradTransform {
+    static var m: Int { 4 }
+    static var alpha: Int { 6 }
 
     @inline(__always)
-    init(_ y0: V, _ y1: V, _ y2: V) { (self.y0, self.y1, self.y2) = (y0, y1, y2) }
+    static func input<V: KernelVector>(_ d: UnsafeMutablePointer<V>, _ stride: Int) { Alpha6.input(d, stride) }
 
     @inline(__always)
-    subscript(index: Int) -> V { index == 0 ? y0 : index == 1 ? y1 : y2 }
+    static func output<V: KernelVector>(_ x: UnsafePointer<V>, _ stride: Int, _ y: UnsafeMutablePointer<V>, _ yStride: Int) {
+        Alpha6.output(x, stride, y, yStride, m: 4)
+    }
+}
+
+/// F(3×3, 4×4).
+enum F3K4: WinogradTransform {
+    static var m: Int { 3 }
+    static var alpha: Int { 6 }
+
+    @inline(__always)
+    static func input<V: KernelVector>(_ d: UnsafeMutablePointer<V>, _ stride: Int) { Alpha6.input(d, stride) }
+
+    @inline(__always)
+    static func output<V: KernelVector>(_ x: UnsafePointer<V>, _ stride: Int, _ y: UnsafeMutablePointer<V>, _ yStride: Int) {
+        Alpha6.output(x, stride, y, yStride, m: 3)
+    }
+}
+
+/// F(2×2, 5×5).
+enum F2K5: WinogradTransform {
+    static var m: Int { 2 }
+    static var alpha: Int { 6 }
+
+    @inline(__always)
+    static func input<V: KernelVector>(_ d: UnsafeMutablePointer<V>, _ stride: Int) { Alpha6.input(d, stride) }
+
+    @inline(__always)
+    static func output<V: KernelVector>(_ x: UnsafePointer<V>, _ stride: Int, _ y: UnsafeMutablePointer<V>, _ yStride: Int) {
+        Alpha6.output(x, stride, y, yStride, m: 2)
+    }
 }
 
 /// Extents and strides (floats) of the Winograd scratch of one convolution.
@@ -305,15 +380,17 @@ struct WinogradLayout {
     let lanes: Int
     let blocks: Int
     let depthTaps: Int
-    /// Outputs per tile along H and W.
+    /// Outputs per tile along H and W, and transform positions per axis.
     let m: Int
+    let alpha: Int
     /// Transformed input planes kept per thread: the D extent one output plane
     /// reads, (Kd − 1)·dilation + 1, so that its taps fall in distinct slots.
     let ringSlots: Int
 
-    init(inputShape: BlockedShape, parameters: ConvolutionParameters, extent: [Int], m: Int) {
+    init(inputShape: BlockedShape, parameters: ConvolutionParameters, extent: [Int], variant: WinogradVariant) {
         self.extent = extent
-        self.m = m
+        m = variant.outputs
+        alpha = variant.alpha
         tileRows = (extent[1] + m - 1) / m
         tileColumns = (extent[2] + m - 1) / m
         lanes = inputShape.lanes
@@ -321,6 +398,9 @@ struct WinogradLayout {
         depthTaps = parameters.kernel[0]
         ringSlots = (parameters.kernel[0] - 1) * parameters.dilation[0] + 1
     }
+
+    /// Transform positions ξ: α².
+    var positions: Int { alpha * alpha }
 
     /// Transformed input V: [ξ][ring slot][block][tile][S].
     var blockStride: Int { tileColumns * lanes }
@@ -333,6 +413,8 @@ struct WinogradScratch {
     let transformed: UnsafeMutablePointer<Float>
     /// M: [ξ][tile][block][S] for one chunk (at most 4 blocks).
     let products: UnsafeMutablePointer<Float>
+    /// The α input rows of one tile row (nil: padding).
+    let rows: UnsafeMutablePointer<UnsafePointer<Float>?>
     let outputRows: UnsafeMutablePointer<Float>
     let taps: UnsafeMutablePointer<Int>
     let tapIndices: UnsafeMutablePointer<Int>
@@ -342,8 +424,9 @@ struct WinogradScratch {
 
     init(layout: WinogradLayout) {
         let s = layout.lanes
-        transformed = .allocate(capacity: 16 * layout.positionStride)
-        products = .allocate(capacity: 16 * layout.tileColumns * 4 * s)
+        transformed = .allocate(capacity: layout.positions * layout.positionStride)
+        products = .allocate(capacity: layout.positions * layout.tileColumns * 4 * s)
+        rows = .allocate(capacity: layout.alpha)
         outputRows = .allocate(capacity: layout.m * layout.tileColumns * layout.m * 4 * s)
         taps = .allocate(capacity: layout.depthTaps)
         tapIndices = .allocate(capacity: layout.depthTaps)
@@ -354,5 +437,6 @@ struct WinogradScratch {
     func deallocate() {
         for pointer in [transformed, products, outputRows] { pointer.deallocate() }
         for pointer in [taps, tapIndices, tapWeights, slotPlanes] { pointer.deallocate() }
+        rows.deallocate()
     }
 }

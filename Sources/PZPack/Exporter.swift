@@ -5,9 +5,10 @@ public enum Exporter {
     /// The plan for `graph` on `isa` at `lanes` = S (8 or 16; default: what
     /// `KernelTuning` chooses for the graph); with `winograd` false every
     /// convolution runs on the direct kernel (the PZnet paper's algorithm);
-    /// `referenceNodes` run on the reference kernel (for bisecting a kernel).
+    /// `referenceNodes` run on the reference kernel (for bisecting a kernel);
+    /// `winograd3x3Outputs` (2 or 4) overrides the tuning's variant for 3×3 kernels.
     public static func plan(_ graph: Graph, isa: InstructionSet, lanes: Int? = nil, winograd: Bool = true,
-                            referenceNodes: Set<String> = []) throws -> ExecutionPlan {
+                            winograd3x3Outputs: Int? = nil, referenceNodes: Set<String> = []) throws -> ExecutionPlan {
         let shapes = try graph.validate()
         let tuning = KernelTuning.of(isa)
         let lanes = lanes ?? tuning.lanes(for: graph)
@@ -19,7 +20,8 @@ public enum Exporter {
         }
         let byNode = Dictionary(uniqueKeysWithValues: steps.map { ($0.node, $0) })
         let (buffers, placements) = BufferAssignment.assign(graph, shapes: shapes, steps: byNode, lanes: lanes)
-        return ExecutionPlan(isa: isa, lanes: lanes, buffers: buffers, placements: placements, steps: steps)
+        return ExecutionPlan(isa: isa, lanes: lanes, winograd3x3Outputs: winograd3x3Outputs ?? tuning.winogradOutputsFor3x3,
+                             buffers: buffers, placements: placements, steps: steps)
     }
 
     /// The bytes of the `.pz` file. `sourceModelSHA256` identifies the `.pzir`.

@@ -36,8 +36,8 @@ import Testing
         #expect(try Exporter.plan(b.graph, isa: .detected, lanes: 16, winograd: false).steps.allSatisfy { $0.kernel == .convolution })
     }
 
-    /// Winograd takes Kd×3×3 convolutions with unit stride in H and W and enough
-    /// input channels; the rest stay direct.
+    /// Winograd takes Kd×r×r convolutions (r = 2…5) with unit stride in H and W
+    /// and enough input channels; the rest (7×7 among them) stay direct.
     @Test func winogradChoices() throws {
         var b = GraphBuilder()
         let x = b.input("x", shape: [1, 1, 4, 16, 16])
@@ -49,10 +49,12 @@ import Testing
             outputChannels: 12, kernel: [2, 3, 3], stride: [2, 1, 1], padBegin: [0, 1, 1], padEnd: [0, 1, 1]))
         let wide = b.convolution("wide", depthStrided, inputChannels: 12, ConvolutionParameters(outputChannels: 12, kernel: [1, 5, 5],
                                                                                                    padBegin: [0, 2, 2], padEnd: [0, 2, 2]))
-        b.output(wide)
+        let wider = b.convolution("wider", wide, inputChannels: 12, ConvolutionParameters(outputChannels: 12, kernel: [1, 7, 7],
+                                                                                              padBegin: [0, 3, 3], padEnd: [0, 3, 3]))
+        b.output(wider)
         let kinds = Dictionary(uniqueKeysWithValues: try Exporter.plan(b.graph, isa: .detected, lanes: 8).steps.map { ($0.node, $0.kernel) })
         #expect(kinds == ["first": .convolution, "deep": .winograd, "strided": .convolution, "depth": .winograd,
-                          "wide": .convolution])
+                          "wide": .winograd, "wider": .convolution])
     }
 
     /// A residual block: the skip tensor stays alive across the branch, in-place

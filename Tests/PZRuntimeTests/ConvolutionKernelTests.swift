@@ -124,6 +124,11 @@ let winogradCases: [ConvolutionCase] = [
     convolution("Winograd F(3×3, 2×2): 2×2×2 'valid', odd sizes", input: [1, 16, 3, 7, 11], outputs: 20, kernel: [2, 2, 2]),
     convolution("Winograd F(3×3, 2×2): 1×2×2 padded, extent not a multiple of 3", input: [1, 9, 2, 5, 8], outputs: 12,
                 kernel: [1, 2, 2], padBegin: [0, 1, 0], padEnd: [0, 0, 1], base: true, activation: .prelu),
+    convolution("Winograd F(2×2, 5×5): 5×5×5 pad 2 (V-Net), odd sizes", input: [1, 16, 5, 7, 9], outputs: 18, kernel: [5, 5, 5],
+                padBegin: [2, 2, 2], padEnd: [2, 2, 2], activation: .prelu),
+    convolution("Winograd F(2×2, 5×5): 1×5×5 valid, base", input: [1, 12, 2, 9, 13], outputs: 8, kernel: [1, 5, 5], base: true),
+    convolution("Winograd F(3×3, 4×4): 1×4×4 asymmetric padding", input: [1, 8, 2, 8, 10], outputs: 16, kernel: [1, 4, 4],
+                padBegin: [0, 1, 2], padEnd: [0, 2, 1]),
     convolution("Winograd large values (transform rounding)", input: [1, 48, 2, 6, 10], outputs: 36, kernel: [3, 3, 3],
                 padBegin: [1, 1, 1], padEnd: [1, 1, 1]),
 ]

@@ -43,8 +43,8 @@ public protocol StepKernel: Sendable {
 /// One step, described for a kernel build.
 public enum KernelSpec: @unchecked Sendable {
     case convolution(ConvolutionSpec)
-    /// Winograd F(2×2, 3×3) or F(3×3, 2×2), by the kernel's H × W size.
-    case winograd(ConvolutionSpec)
+    /// Winograd (the chunk weights are U of the variant).
+    case winograd(ConvolutionSpec, WinogradVariant)
     /// Output phases, each a convolution (direct, or Winograd where `winograd`)
     /// of the same input into a strided subset of the same output.
     case transposedConvolution(phases: [PhaseSpec])
@@ -131,10 +131,10 @@ public struct ConvolutionSpec: @unchecked Sendable {
 /// One output phase of a transposed convolution.
 public struct PhaseSpec: @unchecked Sendable {
     public var convolution: ConvolutionSpec
-    /// Whether the phase runs on Winograd (its chunk weights are then U).
-    public var winograd: Bool
+    /// The Winograd variant the phase runs on (its chunk weights are then U); nil: direct.
+    public var winograd: WinogradVariant?
 
-    public init(convolution: ConvolutionSpec, winograd: Bool) {
+    public init(convolution: ConvolutionSpec, winograd: WinogradVariant?) {
         self.convolution = convolution
         self.winograd = winograd
     }

@@ -147,31 +147,31 @@ public enum WeightPacking {
     }
 
     /// The Winograd kernel of one chunk from its direct packing (`packKernel` of an
-    /// F × C × Kd × r × r kernel, r = 3 for F(2×2, 3×3), 2 for F(3×3, 2×2)):
-    /// for every output channel, input channel and D-tap, the r×r plane g
-    /// becomes U = G g Gᵀ (4×4, computed in Double), with
-    /// G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]] (r = 3) or
-    /// G = [[1, 0], [½, ½], [½, −½], [0, 1]] (r = 2), stored
-    /// [ξ][input block][kd][input lane][OCB][output lane].
+    /// F × C × Kd × r × r kernel): for every output channel, input channel and
+    /// D-tap, the r×r plane g becomes U = G g Gᵀ (α×α, computed in Double; G is
+    /// the variant's `kernelTransform`), stored
+    /// [ξ (α²)][input block][kd][input lane][OCB][output lane].
     public static func winograd(fromKernelChunk packed: UnsafePointer<Float>, blocks chunkBlocks: Int, lanes s: Int,
-                                inputBlocks: Int, depth: Int, size r: Int) -> [Float] {
-        let g: [[Double]] = r == 3 ? [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]] : [[1, 0], [0.5, 0.5], [0.5, -0.5], [0, 1]]
+                                inputBlocks: Int, depth: Int, variant: WinogradVariant) -> [Float] {
+        let g = variant.kernelTransform
+        let (r, alpha) = (variant.kernel, variant.alpha)
         let plane = r * r
         let taps = depth * plane
         let perTap = s * chunkBlocks * s
-        var transformed = [Float](repeating: 0, count: 16 * inputBlocks * depth * perTap)
+        var transformed = [Float](repeating: 0, count: alpha * alpha * inputBlocks * depth * perTap)
         var kernel = [Double](repeating: 0, count: plane)
+        var half = [Double](repeating: 0, count: alpha * r)
         for block in 0..<inputBlocks {
             for i in 0..<depth {
                 for lane in 0..<perTap {
                     for tap in 0..<plane { kernel[tap] = Double(packed[(block * taps + i * plane + tap) * perTap + lane]) }
-                    for row in 0..<4 {
-                        for column in 0..<4 {
-                            var sum = 0.0
-                            for a in 0..<r {
-                                for b in 0..<r { sum += g[row][a] * kernel[r * a + b] * g[column][b] }
-                            }
-                            transformed[(((4 * row + column) * inputBlocks + block) * depth + i) * perTap + lane] = Float(sum)
+                    for row in 0..<alpha {  // G g
+                        for b in 0..<r { half[row * r + b] = (0..<r).reduce(0.0) { $0 + g[row][$1] * kernel[r * $1 + b] } }
+                    }
+                    for row in 0..<alpha {  // (G g) Gᵀ
+                        for column in 0..<alpha {
+                            let sum = (0..<r).reduce(0.0) { $0 + half[row * r + $1] * g[column][$1] }
+                            transformed[(((alpha * row + column) * inputBlocks + block) * depth + i) * perTap + lane] = Float(sum)
                         }
                     }
                 }

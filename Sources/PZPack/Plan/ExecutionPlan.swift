@@ -9,6 +9,8 @@ public struct ExecutionPlan: Codable, Equatable, Sendable {
     public var isa: InstructionSet
     /// S: 8 or 16 float lanes per channel block.
     public var lanes: Int
+    /// The Winograd variant of 3×3 kernels: F(m×m, 3×3) with m = 2 or 4.
+    public var winograd3x3Outputs: Int
     /// Size of each activation buffer, in floats. Buffers are reused by tensors
     /// whose lifetimes do not overlap, and in-place nodes write over their input.
     public var buffers: [Int]
@@ -16,14 +18,24 @@ public struct ExecutionPlan: Codable, Equatable, Sendable {
     public var placements: [String: Int]
     public var steps: [PlannedStep]
 
-    enum CodingKeys: String, CodingKey { case isa, lanes, buffers, placements, steps }
+    enum CodingKeys: String, CodingKey {
+        case isa, lanes, winograd3x3Outputs = "winograd_3x3_outputs", buffers, placements, steps
+    }
 
-    public init(isa: InstructionSet, lanes: Int, buffers: [Int], placements: [String: Int], steps: [PlannedStep]) {
+    public init(isa: InstructionSet, lanes: Int, winograd3x3Outputs: Int, buffers: [Int], placements: [String: Int],
+                steps: [PlannedStep]) {
         self.isa = isa
         self.lanes = lanes
+        self.winograd3x3Outputs = winograd3x3Outputs
         self.buffers = buffers
         self.placements = placements
         self.steps = steps
+    }
+
+    /// The Winograd variant this plan runs a (sub-)convolution on, nil when none fits.
+    public func winogradVariant(_ parameters: ConvolutionParameters) -> WinogradVariant? {
+        guard parameters.fitsWinograd else { return nil }
+        return WinogradVariant.forKernel(parameters.kernel[1], outputsFor3x3: winograd3x3Outputs)
     }
 
     /// Bytes of activation memory the plan allocates.

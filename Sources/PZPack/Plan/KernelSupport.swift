@@ -27,16 +27,16 @@ extension ConvolutionParameters {
         return wholeBlocks ? .wholeBlocks : .expanded
     }
 
-    /// The Winograd kernel: F(2×2, 3×3) for 3×3 and F(3×3, 2×2) for 2×2 in H×W,
-    /// with unit stride and dilation there (any depth, D stride and D dilation),
-    /// one group.
+    /// The Winograd kernel: an r×r kernel in H×W with r from 2 to 5 (see
+    /// `WinogradVariant`), unit stride and dilation there (any depth, D stride
+    /// and D dilation), one group.
     public var fitsWinograd: Bool {
-        groups == 1 && kernel[1] == kernel[2] && (kernel[1] == 2 || kernel[1] == 3) && stride[1] == 1 && stride[2] == 1
+        groups == 1 && kernel[1] == kernel[2] && (2...5).contains(kernel[1]) && stride[1] == 1 && stride[2] == 1
             && dilation[1] == 1 && dilation[2] == 1
     }
 
     /// A deconvolution that Winograd can run: one group, and some output phase
-    /// whose sub-convolution fits Winograd (stride 1 with a 3×3 or 2×2 kernel in
+    /// whose sub-convolution fits Winograd (stride 1 with a 2×2 to 5×5 kernel in
     /// H×W; kernel 4 stride 2, whose phases are 2×2; kernel 3 stride 2, whose
     /// even phases are 2×2). The other phases run on the direct kernel.
     public var deconvolutionFitsWinograd: Bool {

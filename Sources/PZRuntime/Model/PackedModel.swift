@@ -103,6 +103,9 @@ private struct Contents {
             throw fail("model description says format '\(document.format)' version \(document.version)")
         }
         self.document = document
+        guard document.plan.winograd3x3Outputs == 2 || document.plan.winograd3x3Outputs == 4 else {
+            throw fail("Winograd tile \(document.plan.winograd3x3Outputs) for 3×3 kernels is not 2 or 4")
+        }
         guard document.plan.lanes == 8 || document.plan.lanes == 16 else {
             throw fail("SIMD width \(document.plan.lanes) is not 8 or 16")
         }

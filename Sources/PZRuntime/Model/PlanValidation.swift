@@ -156,16 +156,15 @@ struct PlanValidation {
             let groups = packing.parameters.groups
             // A Winograd step runs every part that fits Winograd on it (a deconvolution's
             // other phases on the direct kernel).
-            let winograd = packing.parts.map { planned.kernel == .winograd && $0.parameters.fitsWinograd }
+            let winograd = packing.parts.map { planned.kernel == .winograd ? plan.winogradVariant($0.parameters) : nil }
             let specs = zip(packing.parts, winograd).map { part, winograd -> ConvolutionSpec in
                 var resolved: [ConvolutionSpec.Chunk] = []
                 for (chunk, offset) in zip(packing.chunks, part.chunkOffsets) {
                     var chunkWeights = weights + part.offset + offset
-                    if winograd {
+                    if let winograd {
                         chunkWeights = derived.keep(WeightPacking.winograd(fromKernelChunk: chunkWeights, blocks: chunk.blocks,
                                                                            lanes: s, inputBlocks: packing.chunkInputBlocks,
-                                                                           depth: part.parameters.kernel[0],
-                                                                           size: part.parameters.kernel[1]))
+                                                                           depth: part.parameters.kernel[0], variant: winograd))
                     }
                     resolved.append(.init(firstBlock: chunk.firstBlock, blocks: chunk.blocks, weights: chunkWeights))
                 }
@@ -185,7 +184,8 @@ struct PlanValidation {
             if case .deconvolution = node.op {
                 return .transposedConvolution(phases: zip(specs, winograd).map { PhaseSpec(convolution: $0, winograd: $1) })
             }
-            return planned.kernel == .winograd ? .winograd(specs[0]) : .convolution(specs[0])
+            if planned.kernel == .winograd, let variant = winograd[0] { return .winograd(specs[0], variant) }
+            return .convolution(specs[0])
         case .pooling:
             guard case .pooling(let parameters) = node.op, let input else { throw refuse() }
             return .pooling(parameters, input: input, output: blocked(node.outputs[0]))
