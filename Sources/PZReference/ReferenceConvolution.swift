@@ -36,7 +36,7 @@ extension ReferenceOps {
         input.values.withUnsafeBufferPointer { values in
             sums.withUnsafeMutableBufferPointer { sums in
                 for n in 0..<y.n {
-                    for f in 0..<outputChannels {
+                    OutputChannels.forEach(outputChannels) { f in
                         let firstChannel = (f / outputsPerGroup) * inputsPerGroup
                         let start = y.offset(n, f, 0, 0, 0)
                         for index in start..<(start + y.planeSize) { sums[index] = Double(bias?[f] ?? 0) }
@@ -86,31 +86,45 @@ extension ReferenceOps {
         let inputsPerGroup = x.c / p.groups
         let outputsPerGroup = p.outputChannels / p.groups
         let (kd, kh, kw) = (p.kernel[0], p.kernel[1], p.kernel[2])
+        // Per axis and kernel tap: the input positions whose output position
+        // i·stride − padBegin + tap·dilation lies inside the output.
+        func reachingInputs(axis: Int, tap: Int) -> Range<Int> {
+            let offset = tap * p.dilation[axis] - p.padBegin[axis]
+            let first = max(0, ceilDivide(-offset, p.stride[axis]))
+            let end = min(x.spatial[axis], ceilDivide(y.spatial[axis] - offset, p.stride[axis]))
+            return first..<max(first, end)
+        }
+        let reachingD = (0..<kd).map { reachingInputs(axis: 0, tap: $0) }
+        let reachingH = (0..<kh).map { reachingInputs(axis: 1, tap: $0) }
+        let reachingW = (0..<kw).map { reachingInputs(axis: 2, tap: $0) }
         var sums = [Double](repeating: 0, count: y.count)
-        for n in 0..<y.n {
-            for f in 0..<y.c {
-                let start = y.offset(n, f, 0, 0, 0)
-                for index in start..<(start + y.planeSize) { sums[index] = Double(bias?[f] ?? 0) }
-            }
-            for c in 0..<x.c {
-                let group = c / inputsPerGroup
-                for id in 0..<x.d {
-                    for ih in 0..<x.h {
-                        for iw in 0..<x.w {
-                            let value = Double(input.values[x.offset(n, c, id, ih, iw)])
-                            for ff in 0..<outputsPerGroup {
-                                let f = group * outputsPerGroup + ff
-                                for i in 0..<kd {
-                                    let od = id * p.stride[0] - p.padBegin[0] + i * p.dilation[0]
-                                    if od < 0 || od >= y.d { continue }
-                                    for j in 0..<kh {
-                                        let oh = ih * p.stride[1] - p.padBegin[1] + j * p.dilation[1]
-                                        if oh < 0 || oh >= y.h { continue }
-                                        for k in 0..<kw {
-                                            let ow = iw * p.stride[2] - p.padBegin[2] + k * p.dilation[2]
-                                            if ow < 0 || ow >= y.w { continue }
-                                            let weight = kernel[(((c * outputsPerGroup + ff) * kd + i) * kh + j) * kw + k]
-                                            sums[y.offset(n, f, od, oh, ow)] += value * Double(weight)
+        input.values.withUnsafeBufferPointer { values in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for n in 0..<y.n {
+                    OutputChannels.forEach(y.c) { f in
+                        let group = f / outputsPerGroup
+                        let ff = f - group * outputsPerGroup
+                        let start = y.offset(n, f, 0, 0, 0)
+                        for index in start..<(start + y.planeSize) { sums[index] = Double(bias?[f] ?? 0) }
+                        // Tap by tap, every input position that tap carries into the
+                        // output: the same sum as the scatter, accumulated in another order.
+                        for cc in 0..<inputsPerGroup {
+                            let c = group * inputsPerGroup + cc
+                            for i in 0..<kd {
+                                for j in 0..<kh {
+                                    for k in 0..<kw {
+                                        let weight = Double(kernel[(((c * outputsPerGroup + ff) * kd + i) * kh + j) * kw + k])
+                                        for id in reachingD[i] {
+                                            let od = id * p.stride[0] - p.padBegin[0] + i * p.dilation[0]
+                                            for ih in reachingH[j] {
+                                                let oh = ih * p.stride[1] - p.padBegin[1] + j * p.dilation[1]
+                                                let row = x.offset(n, c, id, ih, 0)
+                                                let target = y.offset(n, f, od, oh, 0)
+                                                for iw in reachingW[k] {
+                                                    let ow = iw * p.stride[2] - p.padBegin[2] + k * p.dilation[2]
+                                                    sums[target + ow] += weight * Double(values[row + iw])
+                                                }
+                                            }
                                         }
                                     }
                                 }

@@ -1,6 +1,7 @@
 import PZGraph
 
-/// The specification of every op: plain scalar Swift, no SIMD, no threads,
+/// The specification of every op: plain scalar Swift, no SIMD (output channels
+/// of a convolution on several threads, with bit-identical sums: `OutputChannels`),
 /// accumulating in Double and storing float32 tensors between nodes (as the
 /// source frameworks do). Importers, passes and the fast executor are all tested
 /// against it.
