@@ -3,7 +3,9 @@
 # (release build), in both kernel builds:
 # - PZKernelsAVX512: every generated convolution tile keeps its accumulators in
 #   vector registers: it has vector FMAs (vfmadd…ps on zmm for S = 16, ymm only
-#   for S = 8) and no vector register spilled to or reloaded from the stack;
+#   for S = 8) and no vector register spilled to or reloaded from the stack in
+#   its hot loop (the innermost backward jump around FMAs; setup outside it may
+#   use the stack);
 # - PZKernelsAVX2: no zmm anywhere, and every tile of a width the AVX2 build
 #   uses (its table in Generated/ConvolutionTiles.swift) has vector FMAs and no
 #   vector spill, except S = 16 tiles of 4 blocks (8 accumulator halves and 8
@@ -36,16 +38,44 @@ objdump -d --no-show-raw-insn "$binary" | TABLES="$tables" awk '
         n = split(ENVIRON["TABLES"], lines, "\n")
         for (i = 1; i <= n; i++) { m = split(lines[i], f, " "); for (j = 2; j <= m; j++) avx2[f[1], j - 2] = f[j] }
     }
+    function hex(digits,   i, value) {
+        value = 0
+        for (i = 1; i <= length(digits); i++) value = value * 16 + index("0123456789abcdef", substr(digits, i, 1)) - 1
+        return value
+    }
+    # The tile just read: its hot loop is the innermost backward jump whose body has FMAs;
+    # a vector stack access there is a spilled accumulator (setup and stores may use the stack).
+    function finish(   i, j, lo, hi, best, count, size) {
+        if (current == "") return
+        best = -1
+        for (i = 1; i <= count_; i++) {
+            if (target[i] == "" || hex(target[i]) >= hex(address[i])) continue
+            lo = hex(target[i]); hi = hex(address[i]); count = 0
+            for (j = 1; j <= count_; j++) { a = hex(address[j]); if (a >= lo && a <= hi && text[j] ~ /vfmadd[0-9]+ps/) count++ }
+            if (count > 0 && (best < 0 || hi - lo < size)) { best = i; size = hi - lo; blo = lo; bhi = hi }
+        }
+        for (j = 1; j <= count_; j++) {
+            a = hex(address[j])
+            if (text[j] ~ /vfmadd[0-9]+ps/) fma[current]++
+            if (text[j] ~ /vfmadd[0-9]+ps.*zmm/) wide[current]++
+            if (best >= 0 && a >= blo && a <= bhi && text[j] ~ /[xyz]mm[0-9]+.*\(%rsp\)|\(%rsp\).*[xyz]mm[0-9]+/) spills[current]++
+        }
+        if (best < 0) spills[current] = -1
+        current = ""; count_ = 0
+    }
     /^[0-9a-f]+ <.*ConvolutionTiles.*tile_s(8|16)_ocb[0-9]h?_rw[0-9]+_(unit|strided)/ {
+        finish()
         build = ($2 ~ /PZKernelsAVX512/) ? "avx512" : "avx2"
         name = $2; sub(/^<.*ConvolutionTilesO[0-9]+/, "", name); sub(/yy.*$/, "", name)
-        current = build " " name; fma[current] = 0; wide[current] = 0; spills[current] = 0; next
+        current = build " " name; fma[current] = 0; wide[current] = 0; spills[current] = 0; count_ = 0; next
     }
-    /^[0-9a-f]+ </ { current = ""; next }
-    current != "" && /vfmadd[0-9]+ps/ { fma[current]++ }
-    current != "" && /vfmadd[0-9]+ps.*zmm/ { wide[current]++ }
-    current != "" && /[xyz]mm[0-9]+.*\(%rsp\)|\(%rsp\).*[xyz]mm[0-9]+/ { spills[current]++ }
+    /^[0-9a-f]+ </ { finish(); next }
+    current != "" && /^ *[0-9a-f]+:/ {
+        count_++; address[count_] = $1; sub(/:$/, "", address[count_]); text[count_] = $0; target[count_] = ""
+        if ($2 ~ /^j/ && $3 ~ /^[0-9a-f]+$/) target[count_] = $3
+    }
     END {
+        finish()
         bad = 0; count["avx512"] = 0; count["avx2"] = 0
         for (tile in fma) {
             split(tile, parts, " "); build = parts[1]; name = parts[2]
@@ -63,7 +93,7 @@ objdump -d --no-show-raw-insn "$binary" | TABLES="$tables" awk '
                 count["avx2"]++
                 ok = fma[tile] > 0 && wide[tile] == 0 && (spills[tile] == 0 || (lanes == 16 && blocks + 0 == 4))
             }
-            if (!ok) { printf "FAIL %s: %d FMAs (%d on zmm), %d vector stack accesses\n", tile, fma[tile], wide[tile], spills[tile]; bad = 1 }
+            if (!ok) { printf "FAIL %s: %d FMAs (%d on zmm), %d vector stack accesses in the FMA loop (-1: no loop found)\n", tile, fma[tile], wide[tile], spills[tile]; bad = 1 }
         }
         printf "%d AVX-512 and %d AVX2 convolution tiles checked (tiles with identical code are merged by the compiler): vector FMAs of the right width, accumulators kept in registers\n", count["avx512"], count["avx2"]
         if (count["avx512"] == 0 || count["avx2"] == 0) { print "FAIL: convolution tiles of a build are missing from the binary"; bad = 1 }

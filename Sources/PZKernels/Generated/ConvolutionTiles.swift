@@ -6,7 +6,7 @@ enum ConvolutionTiles {
     #if PZCONV_AVX512
     private static let widths8 = [0, 16, 12, 8, 6], widths16 = [0, 16, 12, 8, 6], widths16Half = [0, 16, 12, 7, 5]
     #else
-    private static let widths8 = [0, 9, 6, 4, 2], widths16 = [0, 6, 2, 1, 1], widths16Half = [0, 12, 4, 2, 1]
+    private static let widths8 = [0, 9, 6, 4, 2], widths16 = [0, 6, 2, 1, 1], widths16Half = [0, 9, 4, 2, 1]
     #endif
 
     /// The largest tile width (output positions) this build uses for S lanes and
