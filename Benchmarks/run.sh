@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
-# Times pzconv against PyTorch, ONNX Runtime and OpenVINO on the PZnet paper's
-# three 3-D U-Nets (Benchmarks/nets), same weights, same thread count, in one run,
-# and writes the report to Benchmarks/results/latest.md. Not part of swift test.
+# Times pzconv against PyTorch, ONNX Runtime and OpenVINO on the benchmark zoo,
+# same weights, same thread count, in one run, and writes the report to
+# Benchmarks/results/latest.md. Not part of swift test.
 #
-#   Benchmarks/run.sh                      # all three nets, 2 threads
-#   NETS=residual_unet3d Benchmarks/run.sh # one net
+# The zoo (NETS names any of them):
+#   residual_unet3d symmetric_unet3d original_unet3d  the PZnet paper's 3-D U-Nets (unet_prototxt.py)
+#   dsn3d densevoxnet vnet unet2d                     published nets as Caffe prototxts (zoo_prototxt.py)
+#   keras_unet3d                                      a channels_last Keras 3-D U-Net (keras_unet3d.py)
+#
+#   Benchmarks/run.sh                          # all eight, 2 threads
+#   NETS="residual_unet3d vnet" Benchmarks/run.sh
+#
+# A Caffe net is Benchmarks/nets/NAME.prototxt (weights, input and PyTorch
+# output from make_models.py); a Keras net is a builder Benchmarks/NAME.py that
+# writes model.h5, input.npy, output.npy (Keras' predict) and model.onnx into
+# $WORK/NAME/. pzconv reads and writes a Keras channels_last model's patches in
+# its own layout (NDHWC), as Keras does.
 #
 # Settings (environment): NETS, THREADS (2), WARMUP (3) and ITERATIONS (20) for
 # pzconv bench, PEER_WARMUP (1) and PEER_ITERATIONS (5) for the peers,
-# PYTHON (a python with torch, onnx, onnxruntime, openvino, h5py, numpy; else a
-# venv is made in Benchmarks/.venv from PyPI), SHARED_BENCH (../shared/bench:
-# caffe_torch.py and peers_bench.py).
+# PYTHON (a python with torch, onnx, onnxruntime, openvino, h5py, numpy, and
+# keras for a Keras net; else a venv is made in Benchmarks/.venv from PyPI),
+# SHARED_BENCH (../shared/bench: caffe_torch.py and peers_bench.py), KERAS_BACKEND
+# (torch), REBUILD (1: import and optimize again even where an optimized model is kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NETS=${NETS:-"residual_unet3d symmetric_unet3d original_unet3d"}
+NETS=${NETS:-"residual_unet3d symmetric_unet3d original_unet3d dsn3d densevoxnet vnet unet2d keras_unet3d"}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-3}
 ITERATIONS=${ITERATIONS:-20}
 PEER_WARMUP=${PEER_WARMUP:-1}
 PEER_ITERATIONS=${PEER_ITERATIONS:-5}
 SHARED_BENCH=${SHARED_BENCH:-../shared/bench}
+# Keras 3 runs on PyTorch here (the peers need torch anyway); tensorflow works too.
+KERAS_BACKEND=${KERAS_BACKEND:-torch}
+export SHARED_BENCH KERAS_BACKEND
 WORK=Benchmarks/.work
 mkdir -p "$WORK" Benchmarks/results
 
@@ -27,24 +42,53 @@ for file in caffe_torch.py peers_bench.py; do
     [ -f "$SHARED_BENCH/$file" ] || { echo "Benchmarks/run.sh: $SHARED_BENCH/$file not found (set SHARED_BENCH)" >&2; exit 1; }
 done
 
+caffe_nets=()
+keras_nets=()
+for net in $NETS; do
+    if [ -f "Benchmarks/nets/$net.prototxt" ]; then
+        caffe_nets+=("$net")
+    elif [ -f "Benchmarks/$net.py" ]; then
+        keras_nets+=("$net")
+    else
+        echo "Benchmarks/run.sh: no net '$net' (neither Benchmarks/nets/$net.prototxt nor Benchmarks/$net.py)" >&2
+        exit 1
+    fi
+done
+
 PYTHON=${PYTHON:-python3}
 modules="import torch, onnx, onnxruntime, openvino, h5py, numpy"
+packages="torch onnx onnxruntime openvino h5py numpy"
+if [ ${#keras_nets[@]} -gt 0 ]; then
+    modules="$modules, keras"
+    packages="$packages keras"
+fi
 if ! "$PYTHON" -c "$modules" 2>/dev/null; then
     if [ ! -x Benchmarks/.venv/bin/python ]; then
-        echo "== making Benchmarks/.venv (torch, onnx, onnxruntime, openvino, h5py, numpy from PyPI)"
+        echo "== making Benchmarks/.venv ($packages from PyPI)"
         python3 -m venv Benchmarks/.venv
     fi
     PYTHON=Benchmarks/.venv/bin/python
-    "$PYTHON" -c "$modules" 2>/dev/null || "$PYTHON" -m pip install --quiet torch onnx onnxruntime openvino h5py numpy
+    # shellcheck disable=SC2086
+    "$PYTHON" -c "$modules" 2>/dev/null || "$PYTHON" -m pip install --quiet $packages
 fi
 
 Scripts/setup.sh
 swift build -c release
 P=.build/release/pzconv
 
-echo "== weights, inputs and PyTorch reference outputs"
-# shellcheck disable=SC2086
-"$PYTHON" Benchmarks/make_models.py --bench "$SHARED_BENCH" --work "$WORK" --threads "$THREADS" $NETS
+echo "== weights, inputs and reference outputs (PyTorch for the Caffe nets, Keras' predict for the Keras nets)"
+if [ ${#caffe_nets[@]} -gt 0 ]; then
+    "$PYTHON" Benchmarks/make_models.py --bench "$SHARED_BENCH" --work "$WORK" --threads "$THREADS" "${caffe_nets[@]}"
+fi
+for net in ${keras_nets[@]+"${keras_nets[@]}"}; do
+    if [ -f "$WORK/$net/output.npy" ] && [ -f "$WORK/$net/model.onnx" ]; then
+        echo "$net: model, input and Keras output already in $WORK/$net"
+    else
+        "$PYTHON" "Benchmarks/$net.py" --work "$WORK/$net" --threads "$THREADS"
+    fi
+    cp "$WORK/$net/input.npy" "$WORK/$net.input.npy"
+    cp "$WORK/$net/output.npy" "$WORK/$net.output.npy"
+done
 
 echo "== machine peak (FMA micro-kernel)"
 $P bench --peak --threads "$THREADS" --json > "$WORK/peak.before.json"
@@ -58,8 +102,19 @@ bench() {  # bench MODEL OUT.json
 for net in $NETS; do
     echo "== $net"
     prefix="$WORK/$net"
-    $P import "Benchmarks/nets/$net.prototxt" --weights "$prefix.caffemodel.h5" -o "$prefix.pzir"
-    $P optimize "$prefix.pzir" -o "$prefix.opt.pzir" > "$prefix.optimize.txt"
+    if [ -f "Benchmarks/nets/$net.prototxt" ]; then
+        source_model=("Benchmarks/nets/$net.prototxt" --weights "$prefix.caffemodel.h5")
+        peer_model="Benchmarks/nets/$net.prototxt"
+    else
+        source_model=("$WORK/$net/model.h5")
+        peer_model="$WORK/$net/model.onnx"
+    fi
+    # The verified optimization runs the reference executor (V-Net's takes about 15 minutes
+    # on 2 cores): an optimized model newer than the net's sources is kept unless REBUILD=1.
+    if [ "${REBUILD:-0}" = 1 ] || [ ! -f "$prefix.opt.pzir" ] || [ "${source_model[0]}" -nt "$prefix.opt.pzir" ]; then
+        $P import "${source_model[@]}" -o "$prefix.pzir"
+        $P optimize "$prefix.pzir" -o "$prefix.opt.pzir" > "$prefix.optimize.txt"
+    fi
     tail -1 "$prefix.optimize.txt"
     $P export "$prefix.opt.pzir" -o "$prefix.s16.pz" --simd 16
     $P export "$prefix.opt.pzir" -o "$prefix.s8.pz" --simd 8
@@ -68,8 +123,19 @@ for net in $NETS; do
     $P export "$prefix.pzir" -o "$prefix.unfused.pz" --simd 16 --no-passes
     $P export "$prefix.opt.pzir" -o "$prefix.auto.pz" | head -1
     $P inspect "$prefix.s16.pz" --json > "$prefix.inspect.json"
-    $P inspect "$prefix.direct.pz" --json > "$prefix.direct.inspect.json"
-    $P run "$prefix.s16.pz" "$prefix.input.npy" -o "$prefix.pzconv.npy" --threads "$THREADS" > /dev/null
+    for plan in direct s8 direct8 unfused; do
+        $P inspect "$prefix.$plan.pz" --json > "$prefix.$plan.inspect.json"
+    done
+    # One -o per output, in the model's output order: NAME.pzconv.npy for a single
+    # output, NAME.pzconv.I.npy (I = its index in inspect's outputs) for several.
+    count=$("$PYTHON" -c "import json,sys; print(len(json.load(open(sys.argv[1]))['outputs']))" "$prefix.inspect.json")
+    outputs=()
+    if [ "$count" -eq 1 ]; then
+        outputs=(-o "$prefix.pzconv.npy")
+    else
+        for ((i = 0; i < count; i++)); do outputs+=(-o "$prefix.pzconv.$i.npy"); done
+    fi
+    $P run "$prefix.s16.pz" "$prefix.input.npy" "${outputs[@]}" --threads "$THREADS" > /dev/null
 
     bench "$prefix.s16.pz" "$prefix.s16.json"
     bench "$prefix.s8.pz" "$prefix.s8.json"
@@ -77,7 +143,7 @@ for net in $NETS; do
     bench "$prefix.direct8.pz" "$prefix.direct8.json"
     bench "$prefix.unfused.pz" "$prefix.unfused.json"
     echo "  peers (PyTorch, ONNX Runtime, OpenVINO):"
-    "$PYTHON" "$SHARED_BENCH/peers_bench.py" "Benchmarks/nets/$net.prototxt" --threads "$THREADS" \
+    "$PYTHON" Benchmarks/peers_zoo.py "$peer_model" --bench "$SHARED_BENCH" --threads "$THREADS" \
         --iters "$PEER_ITERATIONS" --warmup "$PEER_WARMUP" --onnx "$prefix.onnx" | tee "$prefix.peers.txt"
     bench "$prefix.s16.pz" "$prefix.s16.after.json"
 done

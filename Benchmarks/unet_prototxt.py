@@ -164,12 +164,17 @@ def original(widths=(64, 128, 256, 512), input_shape=(1, 1, 20, 132, 132), name=
 NETS = {"residual_unet3d": residual, "symmetric_unet3d": symmetric, "original_unet3d": original}
 
 
-if __name__ == "__main__":
+def write_nets(nets, names):
+    """Writes Benchmarks/nets/NAME.prototxt for each name (all of `nets` when none)."""
     import os
-    import sys
     directory = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nets")
     os.makedirs(directory, exist_ok=True)
-    for name in sys.argv[1:] or NETS:
+    for name in names or nets:
         with open(os.path.join(directory, f"{name}.prototxt"), "w") as f:
-            f.write(NETS[name]())
+            f.write(nets[name]())
         print(f"wrote Benchmarks/nets/{name}.prototxt")
+
+
+if __name__ == "__main__":
+    import sys
+    write_nets(NETS, sys.argv[1:])
