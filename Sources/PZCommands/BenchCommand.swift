@@ -69,7 +69,7 @@ struct BenchCommand: ParsableCommand {
         }
         let sorted = times.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        let flops = packed.graph.statistics(shapes: packed.shapes).reduce(0) { $0 + $1.flops }
+        let flops = packed.graph.statistics(shapes: packed.shapes).map(\.flops).saturatingSum
         let result = BenchResult(model: model, isa: packed.plan.isa.rawValue, threads: executor.threads, lanes: packed.plan.lanes,
                                  warmup: warmup,
                                  iterations: iterations, medianSeconds: median, minSeconds: sorted[0],

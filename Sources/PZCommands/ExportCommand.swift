@@ -110,11 +110,11 @@ struct ReferenceFallbacks: CustomStringConvertible {
         let flops = Dictionary(uniqueKeysWithValues: zip(graph.nodes.map(\.name), statistics.map(\.flops)))
         let ops = Dictionary(uniqueKeysWithValues: graph.nodes.map { ($0.name, $0.op.typeName) })
         nodes = plan.steps.filter { $0.kernel == .reference }.map { ($0.node, ops[$0.node] ?? "?", flops[$0.node] ?? 0) }
-        totalFlops = max(1, statistics.reduce(0) { $0 + $1.flops })
+        totalFlops = max(1, statistics.map(\.flops).saturatingSum)
     }
 
     var description: String {
-        let share = Double(nodes.reduce(0) { $0 + $1.flops }) / Double(totalFlops) * 100
+        let share = Double(nodes.map(\.flops).saturatingSum) / Double(totalFlops) * 100
         return "\(nodes.count) node(s) run on the scalar reference kernel (\(String(format: "%.2f", share))% of the FLOPs): "
             + nodes.map { "'\($0.name)' (\($0.op), \(String(format: "%.2f", Double($0.flops) / Double(totalFlops) * 100))%)" }
                 .joined(separator: ", ")

@@ -59,7 +59,7 @@ struct ImportCommand: ParsableCommand {
         }
         try PZIRFile.write(graph, to: output)
         let shapesByTensor = try graph.inferShapes()
-        let flops = graph.statistics(shapes: shapesByTensor).reduce(0) { $0 + $1.flops }
+        let flops = graph.statistics(shapes: shapesByTensor).map(\.flops).saturatingSum
         print("\(model) → \(output): \(graph.nodes.count) nodes, \(graph.parameterCount) parameters, "
               + "\(formatFlops(flops)) per run")
     }

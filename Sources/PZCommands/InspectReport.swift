@@ -85,7 +85,7 @@ struct InspectReport: Encodable {
             replannedFrom = model.replannedFrom?.rawValue
             let fallbacks = ReferenceFallbacks(graph: model.graph, plan: plan)
             referenceNodes = fallbacks.nodes.map(\.name)
-            referenceFlopsPercent = Double(fallbacks.nodes.reduce(0) { $0 + $1.flops }) / Double(fallbacks.totalFlops) * 100
+            referenceFlopsPercent = Double(fallbacks.nodes.map(\.flops).saturatingSum) / Double(fallbacks.totalFlops) * 100
             let sourceModelSHA256 = model.sourceModelSHA256
             lanes = plan.lanes
             self.sourceModelSHA256 = sourceModelSHA256
@@ -118,7 +118,7 @@ struct InspectReport: Encodable {
                       sourceShape: output.sourceLayout.sourceShape(fromCanonical: shape))
         }
         totals = Totals(nodes: graph.nodes.count, parameters: statistics.reduce(0) { $0 + $1.parameters },
-                        flops: statistics.reduce(0) { $0 + $1.flops })
+                        flops: statistics.map(\.flops).saturatingSum)
         verification = graph.verification
     }
 

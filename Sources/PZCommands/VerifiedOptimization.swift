@@ -31,7 +31,7 @@ enum VerifiedOptimization {
             return try pipeline.run(graph, patches: patches, patchDescription: description)
         }
         let small = try graph.reducedForVerification(flopBudget: twoPatchBudget)
-        let count = small.statistics(shapes: try small.inferShapes()).reduce(0) { $0 + $1.flops } <= twoPatchBudget ? 2 : 1
+        let count = small.statistics(shapes: try small.inferShapes()).map(\.flops).saturatingSum <= twoPatchBudget ? 2 : 1
         let patches = "\(count) random patch\(count == 1 ? "" : "es") (seed 1)"
         let description = small == graph ? "\(patches), no golden outputs"
             : "\(patches) at input shape " + inputShapes(of: small).values.map(\.shapeDescription).sorted()

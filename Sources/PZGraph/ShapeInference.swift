@@ -3,6 +3,11 @@ extension Graph {
     /// larger declared shapes are rejected as damage, never allocated.
     public static let maximumElementCount = 1 << 33
 
+    /// The largest magnitude of a spatial parameter (kernel, stride, dilation,
+    /// padding, factor, offset) the IR admits: larger values are rejected as damage,
+    /// and every sum and product of them with tensor sizes stays far from overflow.
+    public static let maximumSpatialParameter = 1 << 20
+
     /// Infers the shape of every tensor, in node order. Nodes must already be in
     /// topological order with valid arity (see `validate()`, which calls this).
     /// Throws a `GraphError` naming the node and the mismatch.
@@ -163,7 +168,7 @@ enum ShapeRules {
 
     private static func deconvolution(_ node: Node, _ parameters: ConvolutionParameters,
                                       _ inputShapes: [[Int]]) throws -> [Int] {
-        try checkConvolutionParameters(node, parameters, padMinimum: Int.min)
+        try checkConvolutionParameters(node, parameters, padMinimum: -Graph.maximumSpatialParameter)
         let input = inputShapes[0]
         guard input[1] % parameters.groups == 0 else {
             throw GraphError.node(node, "input has \(input[1]) channels, not divisible by groups \(parameters.groups)")
@@ -246,18 +251,20 @@ enum ShapeRules {
     }
 
     private static func crop(_ node: Node, _ parameters: CropParameters, _ inputShapes: [[Int]]) throws -> [Int] {
-        guard parameters.offsets.count == 5, parameters.offsets.allSatisfy({ $0 >= 0 }) else {
-            throw GraphError.node(node, "offsets \(parameters.offsets) must be 5 non-negative values (NCDHW)")
-        }
         let input = inputShapes[0]
+        guard parameters.offsets.count == 5, zip(parameters.offsets, input).allSatisfy({ 0 <= $0 && $0 < $1 }) else {
+            throw GraphError.node(node, "offsets \(parameters.offsets) must be 5 non-negative values (NCDHW) inside the input "
+                                        + input.shapeDescription)
+        }
         var output = input
         switch (inputShapes.count, parameters.referenceAxis, parameters.trimEnd) {
         case (2, let axis?, nil):
             guard (0..<5).contains(axis) else { throw GraphError.node(node, "reference axis \(axis) is not an NCDHW axis") }
             for index in axis..<5 { output[index] = inputShapes[1][index] }
         case (1, nil, let trimEnd?):
-            guard trimEnd.count == 5, trimEnd.allSatisfy({ $0 >= 0 }) else {
-                throw GraphError.node(node, "trim_end \(trimEnd) must be 5 non-negative values (NCDHW)")
+            guard trimEnd.count == 5, zip(trimEnd, input).allSatisfy({ 0 <= $0 && $0 < $1 }) else {
+                throw GraphError.node(node, "trim_end \(trimEnd) must be 5 non-negative values (NCDHW) smaller than the input "
+                                            + input.shapeDescription)
             }
             for index in 0..<5 { output[index] = input[index] - parameters.offsets[index] - trimEnd[index] }
         default:
@@ -294,7 +301,7 @@ enum ShapeRules {
         guard values.count == 3 else {
             throw GraphError.node(node, "\(name) has \(values.count) values, expected 3 (D, H, W)")
         }
-        guard values.allSatisfy({ $0 >= minimum && $0 <= 1 << 20 }) else {
+        guard values.allSatisfy({ $0 >= minimum && abs($0) <= Graph.maximumSpatialParameter }) else {
             throw GraphError.node(node, "\(name) \(values) is out of range")
         }
     }

@@ -54,6 +54,18 @@ extension Array where Element == Int {
         return product
     }
 
+    /// Product of the dimensions of a shape of non-negative sizes, `Int.max` where
+    /// it would overflow: for statistics, never for an allocation.
+    public var saturatingElementCount: Int {
+        var product = 1
+        for dim in self {
+            let (next, overflow) = product.multipliedReportingOverflow(by: Swift.max(dim, 0))
+            if overflow { return Int.max }
+            product = next
+        }
+        return product
+    }
+
     /// `[1, 2, 3]` → `"1×2×3"`, for messages.
     public var shapeDescription: String { map(String.init).joined(separator: "×") }
 }

@@ -23,7 +23,7 @@ extension Graph {
     public func reducedForVerification(flopBudget: Int = 1_000_000_000) throws -> Graph {
         let fullShapes = try inferShapes()
         var current = self
-        func flops(_ graph: Graph) throws -> Int { graph.statistics(shapes: try graph.inferShapes()).reduce(0) { $0 + $1.flops } }
+        func flops(_ graph: Graph) throws -> Int { graph.statistics(shapes: try graph.inferShapes()).map(\.flops).saturatingSum }
         while try flops(current) > flopBudget {
             let inputs = current.inputNodes.compactMap { node -> (String, [Int])? in
                 guard case .input(let parameters) = node.op else { return nil }

@@ -95,4 +95,35 @@ import Testing
         let op = Op.upsample(UpsampleParameters(factors: [1 << 20, 1 << 20, 1 << 20]))
         #expect(throws: GraphError.self) { try shape(op, [[1, 1, 8, 8, 8]]) }
     }
+
+    /// File-supplied values at the ends of Int's range are rejected by name, never
+    /// overflow (a `.pzir` may carry any integer).
+    @Test func extremeParametersAreErrorsNotOverflows() {
+        let deconvolution = Op.deconvolution(ConvolutionParameters(outputChannels: 1, kernel: [1, 1, 1],
+                                                                   padBegin: [Int.min, 0, 0], padEnd: [0, 0, 0]))
+        #expect(throws: GraphError.invalidNode(name: "n", op: "Deconvolution",
+                                               detail: "pad_begin [\(Int.min), 0, 0] is out of range")) {
+            try shape(deconvolution, [[1, 1, 4, 4, 4]], weights: [.weight: Tensor(zeros: [1, 1, 1, 1, 1])])
+        }
+        let crop = Op.crop(CropParameters(offsets: [0, 0, Int.max, 0, 0], referenceAxis: 2))
+        #expect(throws: GraphError.invalidNode(name: "n", op: "Crop", detail: "offsets [0, 0, \(Int.max), 0, 0] must be 5 "
+                                               + "non-negative values (NCDHW) inside the input 1×1×8×8×8")) {
+            try shape(crop, [[1, 1, 8, 8, 8], [1, 1, 4, 4, 4]])
+        }
+        let trimmed = Op.crop(CropParameters(offsets: [0, 0, 1, 0, 0], trimEnd: [0, 0, Int.max, 0, 0]))
+        #expect(throws: GraphError.self) { try shape(trimmed, [[1, 1, 8, 8, 8]]) }
+    }
+
+    /// FLOP counts saturate instead of trapping: a pooling window of 2^60 positions
+    /// over a large output is a hostile file's number, not a crash.
+    @Test func statisticsSaturate() throws {
+        let pooling = Op.pooling(PoolingParameters(method: .max, kernel: [1 << 20, 1 << 20, 1 << 20], stride: [1, 1, 1],
+                                                   padBegin: [0, 0, 0], padEnd: [0, 0, 0], rounding: .floor,
+                                                   averageCountsPadding: false))
+        let graph = single(pooling, inputShapes: [[1, 1, 1, 1, 1]])
+        let shapes = ["x0": [1, 1, 1, 1, 1], "n": [1, 1 << 20, 1 << 10, 1 << 10, 1 << 10]]
+        #expect(graph.statistics(shapes: shapes).map(\.flops) == [0, Int.max])
+        #expect([Int.max, 1].saturatingSum == Int.max)
+        #expect([Int.max, 2].saturatingElementCount == Int.max)
+    }
 }

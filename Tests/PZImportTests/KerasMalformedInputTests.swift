@@ -136,6 +136,31 @@ import Testing
         #expect(importError(try writeModel(config(extraLayer: pool))).contains("the model mixes channels_first ('extra') and channels_last ('conv') layers"))
     }
 
+    /// A data_format that is neither known value is an error naming the layer
+    /// (it was a force unwrap once), alone or beside a known one.
+    @Test func unknownDataFormatIsNamed() throws {
+        let pool = """
+        {"class_name": "MaxPooling3D", "name": "extra", "config": {"name": "extra", "pool_size": [1, 1, 1], "padding": "valid",
+         "data_format": "channels_middle"}, "inbound_nodes": [[["conv", 0, 0, {}]]]}
+        """
+        let path = try writeModel(config(extraLayer: pool))
+        #expect(importError(path) == "\(path): layer 'extra': data_format 'channels_middle' is neither channels_first nor channels_last")
+    }
+
+    /// Sizes in the config are bounded before any arithmetic uses them.
+    @Test func hugeKernelSizesAreRefused() throws {
+        let huge = config().replacingOccurrences(of: "\"kernel_size\": [1, 1, 1]", with: "\"kernel_size\": [1099511627776, 1, 1]")
+        #expect(importError(try writeModel(huge))
+            .hasSuffix("layer 'conv' (Conv3D): kernel_size [1099511627776, 1, 1] is out of range (1…1048576)"))
+        let dilated = config().replacingOccurrences(of: "\"dilation_rate\": [1, 1, 1]", with: "\"dilation_rate\": [1, -3, 1]")
+        #expect(importError(try writeModel(dilated)).contains("dilation_rate [1, -3, 1] is out of range"))
+        let crop = """
+        {"class_name": "Cropping3D", "name": "extra", "config": {"name": "extra", "cropping": [[0, 1099511627776], [0, 0], [0, 0]]},
+         "inbound_nodes": [[["conv", 0, 0, {}]]]}
+        """
+        #expect(importError(try writeModel(config(extraLayer: crop))).contains("cropping [0, 0, 0, 1099511627776, 0, 0] is out of range"))
+    }
+
     @Test func keras3WeightsFileIsExplained() throws {
         let directory = try TestPaths.makeTemporaryDirectory()
         let json = directory + "/model.json"

@@ -22,10 +22,10 @@ extension KerasLayerConversion {
         let useBias = config["use_bias"]?.bool ?? true
         let saved = try namedWeights(useBias ? ["kernel", "bias"] : ["kernel"])
         var weights: [WeightRole: Tensor] = [
-            .weight: transposedKernel(try checked(saved["kernel"]!, shape: kernel + [channels / groups, filters], role: "kernel")),
+            .weight: try transposedKernel(try checked(saved["kernel"]!, shape: kernel + [channels / groups, filters], role: "kernel")),
         ]
         if useBias {
-            weights[.bias] = Tensor(shape: [filters], values: try checked(saved["bias"]!, shape: [filters], role: "bias").values)
+            weights[.bias] = Tensor(shape: [filters], values: try checked(saved["bias"]!, shape: [filters], role: "bias").readValues())
         }
         let parameters = ConvolutionParameters(outputChannels: filters, kernel: threeD(kernel, neutral: 1),
                                                stride: threeD(strides, neutral: 1), dilation: threeD(dilation, neutral: 1),
@@ -67,7 +67,7 @@ extension KerasLayerConversion {
         let kernel = try spatialTuple("kernel_size")
         let strides = try spatialTuple("strides", default: 1)
         let dilation = try spatialTuple("dilation_rate", default: 1)
-        let outputPadding: [Int]? = (config["output_padding"].map { $0.isNull } ?? true) ? nil : try spatialTuple("output_padding")
+        let outputPadding: [Int]? = (config["output_padding"].map { $0.isNull } ?? true) ? nil : try spatialTuple("output_padding", minimum: 0)
         let padding = config["padding"]?.string ?? "valid"
         guard padding == "valid" || padding == "same" else { throw fail("padding '\(padding)' is not supported (valid or same)") }
         let input = inputShapes[0]
@@ -91,10 +91,10 @@ extension KerasLayerConversion {
         let useBias = config["use_bias"]?.bool ?? true
         let saved = try namedWeights(useBias ? ["kernel", "bias"] : ["kernel"])
         var weights: [WeightRole: Tensor] = [
-            .weight: transposedKernel(try checked(saved["kernel"]!, shape: kernel + [filters, channels], role: "kernel")),
+            .weight: try transposedKernel(try checked(saved["kernel"]!, shape: kernel + [filters, channels], role: "kernel")),
         ]
         if useBias {
-            weights[.bias] = Tensor(shape: [filters], values: try checked(saved["bias"]!, shape: [filters], role: "bias").values)
+            weights[.bias] = Tensor(shape: [filters], values: try checked(saved["bias"]!, shape: [filters], role: "bias").readValues())
         }
         let parameters = ConvolutionParameters(outputChannels: filters, kernel: threeD(kernel, neutral: 1),
                                                stride: threeD(strides, neutral: 1), dilation: threeD(dilation, neutral: 1),

@@ -87,9 +87,13 @@ public enum KerasImporter {
             }
         }
         collect(model)
+        let known = ["channels_first", "channels_last"]
+        if let (format, layer) = formats.first(where: { !known.contains($0.key) }) {
+            throw ImportError("\(path): layer '\(layer)': data_format '\(format)' is neither channels_first nor channels_last")
+        }
         guard formats.count <= 1 else {
-            throw ImportError("\(path): the model mixes channels_first ('\(formats["channels_first"]!)') and channels_last "
-                              + "('\(formats["channels_last"]!)') layers; pzconv needs one data format")
+            throw ImportError("\(path): the model mixes channels_first ('\(formats["channels_first"] ?? "")') and channels_last "
+                              + "('\(formats["channels_last"] ?? "")') layers; pzconv needs one data format")
         }
         let channelsFirst = formats.keys.first == "channels_first"
         guard let first = model.inputs.first, let input = model.layers.first(where: { $0.name == first.layer }) else {

@@ -131,13 +131,30 @@ struct KerasLayerConversion {
         return layout.canonicalIndices[normalized]
     }
 
-    /// A per-axis tuple (an int for all axes, or one per spatial axis).
-    func spatialTuple(_ key: String, default fallback: Int? = nil) throws -> [Int] {
+    /// A per-axis tuple (an int for all axes, or one per spatial axis) of sizes
+    /// from `minimum` to the IR's `Graph.maximumSpatialParameter`.
+    func spatialTuple(_ key: String, default fallback: Int? = nil, minimum: Int = 1) throws -> [Int] {
         let value = config[key]
-        if let single = value?.int { return Array(repeating: single, count: spatialRank) }
-        if let list = value?.array?.compactMap(\.int), list.count == spatialRank { return list }
-        if (value == nil || value!.isNull), let fallback { return Array(repeating: fallback, count: spatialRank) }
-        throw fail("\(key) \(value.map { "\($0)" } ?? "is missing"); expected \(spatialRank) integers")
+        var values: [Int]
+        if let single = value?.int {
+            values = Array(repeating: single, count: spatialRank)
+        } else if let list = value?.array?.compactMap(\.int), list.count == spatialRank {
+            values = list
+        } else if (value == nil || value!.isNull), let fallback {
+            values = Array(repeating: fallback, count: spatialRank)
+        } else {
+            throw fail("\(key) \(value.map { "\($0)" } ?? "is missing"); expected \(spatialRank) integers")
+        }
+        try checkSpatialRange(key, values, minimum: minimum)
+        return values
+    }
+
+    /// Checks file-supplied spatial values lie in `minimum...Graph.maximumSpatialParameter`,
+    /// so that no size arithmetic on them can overflow.
+    func checkSpatialRange(_ key: String, _ values: [Int], minimum: Int) throws {
+        guard values.allSatisfy({ (minimum...Graph.maximumSpatialParameter).contains($0) }) else {
+            throw fail("\(key) \(values) is out of range (\(minimum)…\(Graph.maximumSpatialParameter))")
+        }
     }
 
     /// A spatial list as the IR's three (D, H, W) values; 2-D layers get `neutral` for D.
@@ -181,15 +198,16 @@ struct KerasLayerConversion {
     /// `(…, a, b)` kernel → `(b, a, …)`: Keras' `spatial… × C_in × F` to the IR's
     /// `F × C_in × spatial…` (and the transposed conv's `spatial… × F × C_in` to
     /// `C_in × F × spatial…`). 2-D kernels gain a D axis of 1.
-    func transposedKernel(_ weight: KerasWeight) -> Tensor {
+    func transposedKernel(_ weight: KerasWeight) throws -> Tensor {
         let spatial = Array(weight.shape.prefix(weight.shape.count - 2))
         let (a, b) = (weight.shape[weight.shape.count - 2], weight.shape[weight.shape.count - 1])
         let positions = spatial.elementCount
-        var values = [Float](repeating: 0, count: weight.values.count)
+        let saved = try weight.readValues()
+        var values = [Float](repeating: 0, count: saved.count)
         for position in 0..<positions {
             for i in 0..<a {
                 for o in 0..<b {
-                    values[(o * a + i) * positions + position] = weight.values[(position * a + i) * b + o]
+                    values[(o * a + i) * positions + position] = saved[(position * a + i) * b + o]
                 }
             }
         }

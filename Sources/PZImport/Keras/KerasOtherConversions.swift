@@ -16,7 +16,7 @@ extension KerasLayerConversion {
         let roles = (scale ? ["gamma"] : []) + (center ? ["beta"] : []) + ["moving_mean", "moving_variance"]
         let saved = try namedWeights(roles)
         func perChannel(_ role: String) throws -> Tensor {
-            Tensor(shape: [channels], values: try checked(saved[role]!, shape: [channels], role: role).values)
+            Tensor(shape: [channels], values: try checked(saved[role]!, shape: [channels], role: role).readValues())
         }
         var weights: [WeightRole: Tensor] = [.mean: try perChannel("moving_mean"), .variance: try perChannel("moving_variance")]
         if scale { weights[.scale] = try perChannel("gamma") }
@@ -44,7 +44,8 @@ extension KerasLayerConversion {
         guard alpha.shape[channelAxis] == channels || alpha.shape[channelAxis] == 1 else {
             throw fail("weight '\(alpha.name)' has \(alpha.shape[channelAxis]) slopes for \(channels) channels")
         }
-        let slopes = alpha.shape[channelAxis] == 1 ? Array(repeating: alpha.values[0], count: channels) : alpha.values
+        let values = try alpha.readValues()
+        let slopes = alpha.shape[channelAxis] == 1 ? Array(repeating: values[0], count: channels) : values
         return node(.activation(.prelu), weights: [.slope: Tensor(shape: [channels], values: slopes)])
     }
 
@@ -90,6 +91,7 @@ extension KerasLayerConversion {
         try expectInputs(1)
         try checkDataFormat(rank: layer.className == "Cropping3D" ? 3 : 2)
         let (begin, end) = try pairs("cropping")
+        try checkSpatialRange("cropping", begin + end, minimum: 0)
         return node(.crop(CropParameters(offsets: [0, 0] + threeD(begin, neutral: 0), trimEnd: [0, 0] + threeD(end, neutral: 0))))
     }
 

@@ -1,11 +1,16 @@
 import PZGraph
 import PZHDF5
 
-/// One saved weight: its name as `weight_names` lists it, its shape and values.
+/// One saved weight: its name as `weight_names` lists it and its shape; the
+/// values are read only on request, after the shape has been checked against the
+/// layer's config (a damaged or hostile file may declare any size).
 struct KerasWeight {
     var name: String
     var shape: [Int]
-    var values: [Float]
+    let dataset: HDF5Dataset
+
+    /// The values, converted to float32, in the dataset's C order.
+    func readValues() throws -> [Float] { try dataset.readFloats() }
 
     /// The weight's own name without scope and `:0`: `conv3d/kernel:0` → `kernel`.
     var baseName: String {
@@ -63,7 +68,7 @@ struct KerasWeights {
                                   + "(no dataset \(group.childPath(weightName)))")
             }
             let dataset = try group.dataset(weightName)
-            return KerasWeight(name: weightName, shape: try dataset.shape(), values: try dataset.readFloats())
+            return KerasWeight(name: weightName, shape: try dataset.shape(), dataset: dataset)
         }
     }
 
