@@ -75,7 +75,7 @@ struct ExportCommand: ParsableCommand {
         let bytes = try readFileBytes(model)
         let graph = try ModelFile.loadGraph(model)
         let optimized = noPasses ? graph
-            : try VerifiedOptimization.run(graph, pipeline: PassPipeline(tolerance: tolerance), golden: golden)
+            : try VerifiedOptimization.run(graph, model: model, pipeline: PassPipeline(tolerance: tolerance), golden: golden)
         for name in referenceKernel where !optimized.nodes.contains(where: { $0.name == name }) {
             throw CommandError("--reference-kernel \(name): the optimized graph has no node of that name (see pzconv inspect)")
         }

@@ -33,7 +33,7 @@ struct OptimizeCommand: ParsableCommand {
     func run() throws {
         guard output.hasSuffix(".pzir") else { throw CommandError("\(output): the output of optimize must be a .pzir file") }
         let graph = try ModelFile.loadGraph(model)
-        let optimized = try VerifiedOptimization.run(graph, pipeline: try pipelineOptions.pipeline(), golden: golden)
+        let optimized = try VerifiedOptimization.run(graph, model: model, pipeline: try pipelineOptions.pipeline(), golden: golden)
         try PZIRFile.write(optimized, to: output)
         let report = VerificationReport(entries: [.init(model: model, nodes: graph.nodes.count, record: optimized.verification!)])
         print(pipelineOptions.json ? try report.json() : report.table(verbose: pipelineOptions.verbose))

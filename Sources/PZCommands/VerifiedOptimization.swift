@@ -15,8 +15,17 @@ enum VerifiedOptimization {
     /// FLOPs of one reference run below which two random patches are used (one above).
     static let twoPatchBudget = 1_000_000_000
 
-    static func run(_ graph: Graph, pipeline: PassPipeline, golden: String?) throws -> Graph {
-        let optimized = try verify(graph, pipeline: pipeline, golden: golden)
+    /// `stopsOnBaselineMismatch`: fail when the unfused import itself differs from
+    /// the golden outputs (`optimize` and `export`, which write a model); `verify`
+    /// reports it instead.
+    static func run(_ graph: Graph, model: String, pipeline: PassPipeline, golden: String?,
+                    stopsOnBaselineMismatch: Bool = true) throws -> Graph {
+        let optimized: Graph
+        do {
+            optimized = try verify(graph, pipeline: pipeline, golden: golden, stopsOnBaselineMismatch: stopsOnBaselineMismatch)
+        } catch let mismatch as BaselineMismatch {
+            throw CommandError("\(model) against \(golden ?? "the golden data"): \(mismatch)")
+        }
         if optimized.nodes == graph.nodes, let existing = graph.verification {
             var kept = optimized
             kept.verification = existing
@@ -25,9 +34,12 @@ enum VerifiedOptimization {
         return optimized
     }
 
-    private static func verify(_ graph: Graph, pipeline: PassPipeline, golden: String?) throws -> Graph {
+    private static func verify(_ graph: Graph, pipeline: PassPipeline, golden: String?,
+                               stopsOnBaselineMismatch: Bool) throws -> Graph {
         if let golden {
             let (patches, description) = try VerificationInputs.patches(for: graph, golden: golden)
+            var pipeline = pipeline
+            pipeline.stopsOnBaselineMismatch = stopsOnBaselineMismatch
             return try pipeline.run(graph, patches: patches, patchDescription: description)
         }
         let small = try graph.reducedForVerification(flopBudget: twoPatchBudget)

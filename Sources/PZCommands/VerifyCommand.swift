@@ -39,7 +39,7 @@ struct VerifyCommand: ParsableCommand {
         var entries: [VerificationReport.Entry] = []
         if let model {
             let graph = try ModelFile.loadGraph(model)
-            let optimized = try VerifiedOptimization.run(graph, pipeline: pipeline, golden: golden)
+            let optimized = try VerifiedOptimization.run(graph, model: model, pipeline: pipeline, golden: golden, stopsOnBaselineMismatch: false)
             var executor: [ExecutorCheck] = []
             if let golden {
                 let (patches, _) = try VerificationInputs.patches(for: graph, golden: golden)

@@ -1,3 +1,4 @@
+import Foundation
 import PZGraph
 import PZReference
 
@@ -27,6 +28,11 @@ public struct PassPipeline {
     public var passes: [any GraphPass]
     /// Accepted relative error, `max |a − b| / max(1, |b|max)`, inclusive.
     public var tolerance: Double
+    /// Whether `run` throws, before running any pass, when the unfused graph
+    /// itself differs from the golden outputs by more than the tolerance (an
+    /// import problem no pass can be verified against); else it is recorded as
+    /// the baseline and reported.
+    public var stopsOnBaselineMismatch = false
 
     public init(passes: [any GraphPass] = PassPipeline.standardPasses, tolerance: Double = 1e-4) {
         self.passes = passes
@@ -49,6 +55,9 @@ public struct PassPipeline {
         }
         let hasGolden = patches.contains { !$0.expected.isEmpty }
         let baseline = hasGolden ? goldenError(of: graph, results: try unfused(), patches: patches) : nil
+        if stopsOnBaselineMismatch, let baseline, !baseline.isWithin(tolerance) {
+            throw BaselineMismatch(figures: baseline, tolerance: tolerance)
+        }
         var current = graph
         current.verification = nil
         var records: [PassRecord] = []
@@ -134,6 +143,19 @@ public struct PassPipeline {
 }
 
 /// A pipeline that cannot run (an unknown pass name, no patches).
+/// The unfused graph differs from the golden outputs by more than the tolerance
+/// (thrown where `stopsOnBaselineMismatch` asks for it).
+public struct BaselineMismatch: Error, CustomStringConvertible {
+    public let figures: ErrorFigures
+    public let tolerance: Double
+
+    public var description: String {
+        "the model as imported, before any pass, differs from the golden outputs (max relative error "
+            + String(format: "%.3g", figures.maxRelativeError) + " > tolerance \(tolerance)); no pass was run and "
+            + "nothing was written. Check the import (input layout, preprocessing, golden files) with pzconv verify"
+    }
+}
+
 public struct PassError: Error, CustomStringConvertible {
     public let description: String
 

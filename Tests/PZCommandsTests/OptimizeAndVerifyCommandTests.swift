@@ -1,5 +1,6 @@
 import Foundation
 import PZGraph
+import PZPatchIO
 import PZTestSupport
 import Testing
 
@@ -45,6 +46,26 @@ import Testing
         let bad = try CLI.run(["optimize", model, "-o", directory + "/x.pzir", "--passes", "magic"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("unknown pass 'magic'"))
+    }
+
+    /// When the import itself disagrees with the golden outputs (here: a golden
+    /// output from another model), optimize and export say so first, exit 1 and
+    /// write nothing.
+    @Test func optimizeAndExportRefuseAnImportThatDisagreesWithTheGolden() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let model = try importResidualBlock(into: directory)
+        let golden = TestPaths.golden("caffe/residual_block3d")
+        let (shape, values) = try NPYFile.read("\(golden)/output.out.npy")
+        try NPYFile.write(shape: shape, values: values.map { $0 + 1 }, to: directory + "/wrong.npy")
+        let pair = "\(golden)/input.npy:\(directory)/wrong.npy"
+        for (command, output) in [("optimize", "o.pzir"), ("export", "o.pz")] {
+            let result = try CLI.run([command, model, "-o", directory + "/" + output, "--golden", pair])
+            #expect(result.status == 1, "\(command)")
+            #expect(result.stderr.hasPrefix("Error: \(model) against \(pair): the model as imported, before any pass, differs "
+                                            + "from the golden outputs"), "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1)
+            #expect(!FileManager.default.fileExists(atPath: directory + "/" + output))
+        }
     }
 
     @Test func verifyEveryFixture() throws {
