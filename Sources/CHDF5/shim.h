@@ -17,6 +17,50 @@ static inline hid_t pz_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
 static inline hid_t pz_h5t_c_s1(void) { return H5T_C_S1; }
 static inline size_t pz_h5t_variable(void) { return H5T_VARIABLE; }
 static inline hid_t pz_h5p_link_create(void) { return H5P_LINK_CREATE; }
+static inline hid_t pz_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
+
+/// An external-link traversal callback that refuses every traversal: a model
+/// file must not make pzconv open other files named inside it.
+static herr_t pz_h5_refuse_external_link(const char *parent_file_name, const char *parent_group_name,
+                                         const char *child_file_name, const char *child_object_name,
+                                         unsigned *access_flags, hid_t fapl_id, void *operator_data) {
+    (void)parent_file_name; (void)parent_group_name; (void)child_file_name; (void)child_object_name;
+    (void)access_flags; (void)fapl_id; (void)operator_data;
+    return -1;
+}
+
+/// A new access property list that refuses to follow external links, for
+/// H5Lexists/H5Oopen (kind 0: link access), H5Gopen2 (1: group access) or
+/// H5Dopen2 (2: dataset access). Negative on failure; close with H5Pclose.
+static inline hid_t pz_h5p_access_refusing_external_links(int kind) {
+    hid_t class_id = kind == 2 ? H5P_DATASET_ACCESS : kind == 1 ? H5P_GROUP_ACCESS : H5P_LINK_ACCESS;
+    hid_t plist = H5Pcreate(class_id);
+    if (plist < 0) return plist;
+    if (H5Pset_elink_cb(plist, pz_h5_refuse_external_link, NULL) < 0) {
+        H5Pclose(plist);
+        return -1;
+    }
+    return plist;
+}
+
+/// 1 when the link `name` in `location` is an external link (to another file),
+/// 0 when it is a hard or soft link, negative when it cannot be read. (H5Lget_info
+/// is a versioned macro in HDF5 1.12+, which Swift cannot call.)
+static inline int pz_h5l_is_external(hid_t location, const char *name, hid_t link_access) {
+    H5L_info_t info;
+    if (H5Lget_info(location, name, &info, link_access) < 0) return -1;
+    return info.type == H5L_TYPE_EXTERNAL ? 1 : 0;
+}
+
+/// 1 when the dataset's data lives outside the file (external raw storage or a
+/// virtual dataset mapping other files), 0 when it is in the file, negative on error.
+static inline int pz_h5d_stored_elsewhere(hid_t dataset) {
+    hid_t creation = H5Dget_create_plist(dataset);
+    if (creation < 0) return -1;
+    int elsewhere = H5Pget_external_count(creation) > 0 || H5Pget_layout(creation) == H5D_VIRTUAL;
+    H5Pclose(creation);
+    return elsewhere;
+}
 
 /// Turns off HDF5's automatic error-stack printing, so that failures surface
 /// only as the one-line errors pzconv reports itself.

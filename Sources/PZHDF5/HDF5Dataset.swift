@@ -15,9 +15,13 @@ public struct HDF5Dataset {
         silenceHDF5Errors()
         self.file = file
         self.path = path
-        let id = H5Dopen2(file.handle.id, path, pz_h5p_default())
+        let id = H5Dopen2(file.handle.id, path, file.datasetAccess.id)
         guard id >= 0 else { throw HDF5Error(file: file.path, "cannot open dataset \(path)") }
         handle = HDF5Handle(id, close: H5Dclose)
+        guard pz_h5d_stored_elsewhere(id) == 0 else {
+            throw HDF5Error(file: file.path, "dataset \(path) keeps its data in other files (external storage or a virtual "
+                                             + "dataset); pzconv reads only self-contained HDF5 files")
+        }
     }
 
     /// The dataset's C-order shape (empty for a scalar dataset).

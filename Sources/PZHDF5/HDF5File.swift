@@ -41,6 +41,9 @@ final class HDF5Handle {
 public final class HDF5File {
     public let path: String
     let handle: HDF5Handle
+    /// Access property lists that refuse to follow external links (links to
+    /// objects in other files): for H5Lexists / H5Oopen, H5Gopen2 and H5Dopen2.
+    let linkAccess: HDF5Handle, groupAccess: HDF5Handle, datasetAccess: HDF5Handle
 
     /// Whether `path` is an HDF5 file (checks the signature, as Caffe does with
     /// `H5Fis_hdf5`). False for missing or unreadable files.
@@ -56,15 +59,26 @@ public final class HDF5File {
         guard HDF5File.isHDF5(path: path) else {
             throw HDF5Error(file: path, "not an HDF5 file (or not readable)")
         }
+        (linkAccess, groupAccess, datasetAccess) = try HDF5File.accessRefusingExternalLinks(path)
         let id = H5Fopen(path, pz_h5f_acc_rdonly(), pz_h5p_default())
         guard id >= 0 else { throw HDF5Error(file: path, "cannot open as HDF5 (damaged or truncated file)") }
         handle = HDF5Handle(id, close: H5Fclose)
+    }
+
+    private static func accessRefusingExternalLinks(_ path: String) throws -> (HDF5Handle, HDF5Handle, HDF5Handle) {
+        let lists = try (0..<3).map { kind -> HDF5Handle in
+            let id = pz_h5p_access_refusing_external_links(Int32(kind))
+            guard id >= 0 else { throw HDF5Error(file: path, "cannot create an HDF5 access property list") }
+            return HDF5Handle(id, close: H5Pclose)
+        }
+        return (lists[0], lists[1], lists[2])
     }
 
     /// Creates a new file, replacing any file at `path`.
     public init(creating path: String) throws {
         silenceHDF5Errors()
         self.path = path
+        (linkAccess, groupAccess, datasetAccess) = try HDF5File.accessRefusingExternalLinks(path)
         let id = H5Fcreate(path, pz_h5f_acc_trunc(), pz_h5p_default(), pz_h5p_default())
         guard id >= 0 else { throw HDF5Error(file: path, "cannot create HDF5 file") }
         handle = HDF5Handle(id, close: H5Fclose)

@@ -11,7 +11,7 @@ public struct HDF5Group {
         silenceHDF5Errors()
         self.file = file
         self.path = path
-        let id = H5Gopen2(file.handle.id, path, pz_h5p_default())
+        let id = H5Gopen2(file.handle.id, path, file.groupAccess.id)
         guard id >= 0 else { throw HDF5Error(file: file.path, "no group \(path)") }
         handle = HDF5Handle(id, close: H5Gclose)
     }
@@ -23,27 +23,45 @@ public struct HDF5Group {
 
     /// Whether a link exists at the relative `name` (which may contain `/`);
     /// each intermediate component is checked so a missing parent is not an error.
+    /// An external link counts as existing (opening through it then fails by name).
     public func hasLink(_ name: String) -> Bool {
+        walkLinks(name).exists
+    }
+
+    /// Walks the components of `name`: whether each exists, and the first one that
+    /// is an external link (pzconv never follows those), relative to this group.
+    private func walkLinks(_ name: String) -> (exists: Bool, externalLink: String?) {
         silenceHDF5Errors()
         var prefix = ""
         for component in name.split(separator: "/", omittingEmptySubsequences: true) {
             prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
-            if H5Lexists(handle.id, prefix, pz_h5p_default()) <= 0 { return false }
+            if H5Lexists(handle.id, prefix, file.linkAccess.id) <= 0 { return (false, nil) }
+            if pz_h5l_is_external(handle.id, prefix, file.linkAccess.id) != 0 { return (true, prefix) }
         }
-        return !prefix.isEmpty
+        return (!prefix.isEmpty, nil)
     }
 
-    /// Whether the object at relative `name` exists and is a group.
-    public func hasGroup(_ name: String) -> Bool { objectKind(name) == H5I_GROUP }
+    /// Throws when a component of `name` is an external link.
+    private func refuseExternalLinks(_ name: String) throws {
+        if let external = walkLinks(name).externalLink {
+            throw HDF5Error(file: file.path, "\(childPath(external)) is an external link to another file; pzconv reads only "
+                                             + "self-contained HDF5 files")
+        }
+    }
 
-    /// Whether the object at relative `name` exists and is a dataset.
-    public func hasDataset(_ name: String) -> Bool { objectKind(name) == H5I_DATASET }
+    /// Whether the object at relative `name` exists and is a group (or is reached
+    /// through an external link, which `group(_:)` then refuses by name).
+    public func hasGroup(_ name: String) -> Bool { objectKind(name) == H5I_GROUP || walkLinks(name).externalLink != nil }
+
+    /// Whether the object at relative `name` exists and is a dataset (or is reached
+    /// through an external link, which `dataset(_:)` then refuses by name).
+    public func hasDataset(_ name: String) -> Bool { objectKind(name) == H5I_DATASET || walkLinks(name).externalLink != nil }
 
     /// The kind of object at relative `name` (H5Oopen + H5Iget_type: stable across
     /// HDF5 1.10 to 1.14, unlike the versioned H5Oget_info calls).
     private func objectKind(_ name: String) -> H5I_type_t? {
         guard hasLink(name) else { return nil }
-        let id = H5Oopen(handle.id, name, pz_h5p_default())
+        let id = H5Oopen(handle.id, name, file.linkAccess.id)
         guard id >= 0 else { return nil }
         defer { _ = H5Oclose(id) }
         return H5Iget_type(id)
@@ -52,6 +70,7 @@ public struct HDF5Group {
     /// Opens the child group at relative `name`.
     public func group(_ name: String) throws -> HDF5Group {
         silenceHDF5Errors()
+        try refuseExternalLinks(name)
         guard hasGroup(name) else {
             throw HDF5Error(file: file.path, "no group \(childPath(name))")
         }
@@ -61,6 +80,7 @@ public struct HDF5Group {
     /// Opens the dataset at relative `name`.
     public func dataset(_ name: String) throws -> HDF5Dataset {
         silenceHDF5Errors()
+        try refuseExternalLinks(name)
         guard hasDataset(name) else {
             throw HDF5Error(file: file.path, "no dataset \(childPath(name))")
         }
