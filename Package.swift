@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "CPZCPU"),
 
         // MARK: Support
-        .target(name: "PZHDF5", dependencies: ["CHDF5"]),
+        .target(name: "PZHDF5", dependencies: ["CHDF5", "PZGraph"]),
 
         // MARK: Pipeline (graph IR → import → reference → passes → pack → runtime)
         .target(name: "PZGraph"),

@@ -39,6 +39,7 @@ struct BenchCommand: ParsableCommand {
     var iterations = 60
 
     @OptionGroup var executorOptions: ExecutorOptions
+    @OptionGroup var memoryOptions: MemoryOptions
 
     @Flag(help: "Also print the time of each layer.")
     var layers = false
@@ -55,7 +56,7 @@ struct BenchCommand: ParsableCommand {
             return peak ? try printPeak(isa: isa, threads: threadCount) : printTiles(isa: isa)
         }
         guard let model else { throw CommandError("give a .pz model to time (or --peak)") }
-        let packed = try ModelFile.loadPacked(model, instructionSet: isa)
+        let packed = try ModelFile.loadPacked(model, instructionSet: isa, memoryLimit: memoryOptions.limit)
         let executor = FastExecutor(model: packed, threads: threadCount)
         let inputs = VerificationPatch.random(for: packed.graph, count: 1, seed: 1)[0].inputs
         for _ in 0..<warmup { _ = try executor.run(inputs: inputs) }

@@ -17,11 +17,13 @@ struct ExecutorCheck: Encodable {
 
     static let widths = [16, 8]
 
-    static func run(_ graph: Graph, patch: VerificationPatch, lanes: Int, tolerance: Double) throws -> ExecutorCheck {
+    static func run(_ graph: Graph, patch: VerificationPatch, lanes: Int, tolerance: Double,
+                    memoryLimit: MemoryLimit) throws -> ExecutorCheck {
         let isa = try InstructionSet.current()
         let plan = try Exporter.plan(graph, isa: isa, lanes: lanes)
         let bytes = try Exporter.encode(graph, plan: plan, sourceModelSHA256: "")
-        let executor = FastExecutor(model: try PackedModel.load(bytes: bytes, name: "the packed model", instructionSet: isa),
+        let executor = FastExecutor(model: try PackedModel.load(bytes: bytes, name: "the packed model", instructionSet: isa,
+                                                                         memoryLimit: memoryLimit),
                                     threads: ProcessInfo.processInfo.activeProcessorCount)
         let outputs = try executor.run(inputs: patch.inputs)
         var figures = ErrorFigures.zero

@@ -65,6 +65,14 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Golden data for verifying the passes: a directory, or input.npy:output.npy.")
     var golden: String?
 
+    @OptionGroup var memoryOptions: MemoryOptions
+
+    private func pipeline() -> PassPipeline {
+        var pipeline = PassPipeline(tolerance: tolerance)
+        pipeline.memoryLimit = memoryOptions.limit
+        return pipeline
+    }
+
     func run() throws {
         guard output.hasSuffix(".pz") else { throw CommandError("\(output): the output of export must be a .pz file") }
         if let simd, simd != 8, simd != 16 { throw CommandError("--simd must be 8 or 16, not \(simd)") }
@@ -75,7 +83,7 @@ struct ExportCommand: ParsableCommand {
         let bytes = try readFileBytes(model)
         let graph = try ModelFile.loadGraph(model)
         let optimized = noPasses ? graph
-            : try VerifiedOptimization.run(graph, model: model, pipeline: PassPipeline(tolerance: tolerance), golden: golden)
+            : try VerifiedOptimization.run(graph, model: model, pipeline: pipeline(), golden: golden)
         for name in referenceKernel where !optimized.nodes.contains(where: { $0.name == name }) {
             throw CommandError("--reference-kernel \(name): the optimized graph has no node of that name (see pzconv inspect)")
         }

@@ -30,6 +30,8 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Override the input shape in the source layout, batch first: 1,1,18,192,192 (or name:1,1,18,192,192;…).")
     var inputShape: String?
 
+    @OptionGroup var memoryOptions: MemoryOptions
+
     func run() throws {
         guard output.hasSuffix(".pzir") else { throw CommandError("\(output): the output of import must be a .pzir file") }
         let shapes = try inputShape.map { try InputShapeOverride(parsing: $0) } ?? InputShapeOverride()
@@ -39,18 +41,21 @@ struct ImportCommand: ParsableCommand {
             guard let weights else {
                 throw CommandError("\(model): a Caffe prototxt needs its trained weights: --weights model.caffemodel[.h5]")
             }
-            graph = try CaffeImporter.importModel(prototxt: model, weights: weights, inputShape: shapes)
+            graph = try CaffeImporter.importModel(prototxt: model, weights: weights, inputShape: shapes,
+                                                  memoryLimit: memoryOptions.limit)
         case .keras where model.lowercased().hasSuffix(".json"):
             guard let weights else {
                 throw CommandError("\(model): a Keras JSON config needs its weights: --weights weights.h5")
             }
-            graph = try KerasImporter.importModel(json: model, weights: weights, inputShape: shapes)
+            graph = try KerasImporter.importModel(json: model, weights: weights, inputShape: shapes,
+                                                  memoryLimit: memoryOptions.limit)
         case .keras:
             guard weights == nil else {
                 throw CommandError("\(model): a full Keras model file holds its weights; --weights is for a Caffe prototxt "
                                    + "or a Keras JSON config")
             }
-            graph = try KerasImporter.importModel(h5: model, inputShape: shapes)
+            graph = try KerasImporter.importModel(h5: model, inputShape: shapes,
+                                                  memoryLimit: memoryOptions.limit)
         case .kerasArchive:
             throw CommandError("\(model): a Keras 3 .keras archive; pzconv reads Keras' HDF5 format: save the model with "
                                + "model.save(\"model.h5\")")

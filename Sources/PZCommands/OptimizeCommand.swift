@@ -29,11 +29,13 @@ struct OptimizeCommand: ParsableCommand {
     var golden: String?
 
     @OptionGroup var pipelineOptions: PipelineOptions
+    @OptionGroup var memoryOptions: MemoryOptions
 
     func run() throws {
         guard output.hasSuffix(".pzir") else { throw CommandError("\(output): the output of optimize must be a .pzir file") }
         let graph = try ModelFile.loadGraph(model)
-        let optimized = try VerifiedOptimization.run(graph, model: model, pipeline: try pipelineOptions.pipeline(), golden: golden)
+        let optimized = try VerifiedOptimization.run(graph, model: model, pipeline: try pipelineOptions.pipeline(memoryLimit: memoryOptions.limit),
+                                                     golden: golden)
         try PZIRFile.write(optimized, to: output)
         let report = VerificationReport(entries: [.init(model: model, nodes: graph.nodes.count, record: optimized.verification!)])
         print(pipelineOptions.json ? try report.json() : report.table(verbose: pipelineOptions.verbose))

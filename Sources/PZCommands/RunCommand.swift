@@ -31,9 +31,11 @@ struct RunCommand: ParsableCommand {
     var output: [String] = []
 
     @OptionGroup var executorOptions: ExecutorOptions
+    @OptionGroup var memoryOptions: MemoryOptions
 
     func run() throws {
-        let packed = model.hasSuffix(".pz") ? try ModelFile.loadPacked(model, instructionSet: executorOptions.instructionSet()) : nil
+        let packed = model.hasSuffix(".pz")
+            ? try ModelFile.loadPacked(model, instructionSet: executorOptions.instructionSet(), memoryLimit: memoryOptions.limit) : nil
         let graph = try packed?.graph ?? ModelFile.loadGraph(model)
         let inputNodes = graph.inputNodes
         guard inputs.count == inputNodes.count else {
@@ -50,9 +52,14 @@ struct RunCommand: ParsableCommand {
             feeds[node.outputs[0]] = try PatchIO.read(try PatchLocation(specification), shape: parameters.shape,
                                                       layout: parameters.sourceLayout, inputName: node.outputs[0])
         }
-        let results = try packed.map {
-            try FastExecutor(model: $0, threads: executorOptions.threadCount).run(inputs: feeds)
-        } ?? ReferenceExecutor(graph: graph).run(inputs: feeds)
+        let results: [String: Tensor]
+        do {
+            results = try packed.map {
+                try FastExecutor(model: $0, threads: executorOptions.threadCount).run(inputs: feeds)
+            } ?? ReferenceExecutor(graph: graph, memoryLimit: memoryOptions.limit).run(inputs: feeds)
+        } catch let error as MemoryLimitError {
+            throw CommandError("\(model): \(error)")
+        }
         for (index, graphOutput) in graph.outputs.enumerated() {
             let tensor = results[graphOutput.tensor]!
             let layout = graphOutput.sourceLayout

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PZGraph
 import PZPack
 import PZPasses
 
@@ -23,6 +24,23 @@ struct ExecutorOptions: ParsableArguments {
     }
 }
 
+/// The memory limit for everything a model file decides the size of: weights
+/// read from HDF5, reference and fast executor activations (`import`,
+/// `optimize`, `verify`, `export`, `run`, `bench`).
+struct MemoryOptions: ParsableArguments {
+    @Option(name: .customLong("max-memory"),
+            help: "Refuse a model that needs more memory than this for weights read or activations: bytes, or 512M, 16G (default: the machine's physical memory).")
+    var maxMemory: String?
+
+    func validate() throws {
+        if let maxMemory {
+            do { _ = try MemoryLimit(parsing: maxMemory) } catch { throw ValidationError("--max-memory: \(error)") }
+        }
+    }
+
+    var limit: MemoryLimit { maxMemory.flatMap { try? MemoryLimit(parsing: $0) } ?? .machine }
+}
+
 /// The verified pass pipeline's settings (`optimize`, `verify`).
 struct PipelineOptions: ParsableArguments {
     @Option(help: "Comma-separated passes to run (default: all, in the paper's order).")
@@ -38,9 +56,11 @@ struct PipelineOptions: ParsableArguments {
     var json = false
 
     /// The pipeline of the selected passes.
-    func pipeline() throws -> PassPipeline {
+    func pipeline(memoryLimit: MemoryLimit) throws -> PassPipeline {
         let selected = try passes.map { try PassPipeline.passes(named: $0.split(separator: ",").map(String.init)) }
             ?? PassPipeline.standardPasses
-        return PassPipeline(passes: selected, tolerance: tolerance)
+        var pipeline = PassPipeline(passes: selected, tolerance: tolerance)
+        pipeline.memoryLimit = memoryLimit
+        return pipeline
     }
 }

@@ -25,6 +25,8 @@ enum VerifiedOptimization {
             optimized = try verify(graph, pipeline: pipeline, golden: golden, stopsOnBaselineMismatch: stopsOnBaselineMismatch)
         } catch let mismatch as BaselineMismatch {
             throw CommandError("\(model) against \(golden ?? "the golden data"): \(mismatch)")
+        } catch let error as MemoryLimitError {
+            throw CommandError("\(model): verifying the passes: \(error)")
         }
         if optimized.nodes == graph.nodes, let existing = graph.verification {
             var kept = optimized

@@ -32,9 +32,10 @@ struct VerifyCommand: ParsableCommand {
     var fixtures = "Fixtures"
 
     @OptionGroup var pipelineOptions: PipelineOptions
+    @OptionGroup var memoryOptions: MemoryOptions
 
     func run() throws {
-        let pipeline = try pipelineOptions.pipeline()
+        let pipeline = try pipelineOptions.pipeline(memoryLimit: memoryOptions.limit)
         let tolerance = pipelineOptions.tolerance
         var entries: [VerificationReport.Entry] = []
         if let model {
@@ -44,7 +45,7 @@ struct VerifyCommand: ParsableCommand {
             if let golden {
                 let (patches, _) = try VerificationInputs.patches(for: graph, golden: golden)
                 executor = try ExecutorCheck.widths.map {
-                    try ExecutorCheck.run(optimized, patch: patches[0], lanes: $0, tolerance: tolerance)
+                    try ExecutorCheck.run(optimized, patch: patches[0], lanes: $0, tolerance: tolerance, memoryLimit: memoryOptions.limit)
                 }
             }
             entries.append(.init(model: model, nodes: graph.nodes.count, record: optimized.verification!, executor: executor))
@@ -55,7 +56,7 @@ struct VerifyCommand: ParsableCommand {
                 let optimized = try pipeline.run(graph, patches: [patch], patchDescription: "golden patches from "
                                                  + (golden ?? "Golden") + "/")
                 let executor = try ExecutorCheck.widths.map {
-                    try ExecutorCheck.run(optimized, patch: patch, lanes: $0, tolerance: tolerance)
+                    try ExecutorCheck.run(optimized, patch: patch, lanes: $0, tolerance: tolerance, memoryLimit: memoryOptions.limit)
                 }
                 entries.append(.init(model: fixture.name, nodes: graph.nodes.count, record: optimized.verification!,
                                      executor: executor))

@@ -1,4 +1,5 @@
 import CHDF5
+import PZGraph
 
 /// A dataset inside an open HDF5 file.
 public struct HDF5Dataset {
@@ -55,6 +56,12 @@ public struct HDF5Dataset {
         guard count <= HDF5Dataset.maximumElementCount else {
             throw HDF5Error(file: file.path, "dataset \(path) declares \(count) elements, more than pzconv reads")
         }
+        do {
+            try file.memoryLimit.check(file.bytesRead + count * 4, for: "the dataset values read up to \(path)")
+        } catch {
+            throw HDF5Error(file: file.path, "\(error)")
+        }
+        file.bytesRead += count * 4
         var values = [Float](repeating: 0, count: count)
         guard count > 0 else { return values }
         let status = values.withUnsafeMutableBufferPointer {

@@ -1,4 +1,5 @@
 import CHDF5
+import PZGraph
 
 /// An error from an HDF5 file, always naming the file and, where known, the object.
 public struct HDF5Error: Error, CustomStringConvertible, Equatable {
@@ -52,10 +53,17 @@ public final class HDF5File {
         return H5Fis_hdf5(path) > 0
     }
 
-    /// Opens an existing file read-only.
-    public init(readingFrom path: String) throws {
+    /// The most bytes of dataset values `HDF5Dataset.readFloats` reads from this
+    /// file in all (a compressed dataset may declare far more than the file holds).
+    public let memoryLimit: MemoryLimit
+    /// Bytes of dataset values read so far.
+    var bytesRead = 0
+
+    /// Opens an existing file read-only; reads of dataset values stay within `memoryLimit`.
+    public init(readingFrom path: String, memoryLimit: MemoryLimit = .machine) throws {
         silenceHDF5Errors()
         self.path = path
+        self.memoryLimit = memoryLimit
         guard HDF5File.isHDF5(path: path) else {
             throw HDF5Error(file: path, "not an HDF5 file (or not readable)")
         }
@@ -78,6 +86,7 @@ public final class HDF5File {
     public init(creating path: String) throws {
         silenceHDF5Errors()
         self.path = path
+        memoryLimit = .machine
         (linkAccess, groupAccess, datasetAccess) = try HDF5File.accessRefusingExternalLinks(path)
         let id = H5Fcreate(path, pz_h5f_acc_trunc(), pz_h5p_default(), pz_h5p_default())
         guard id >= 0 else { throw HDF5Error(file: path, "cannot create HDF5 file") }

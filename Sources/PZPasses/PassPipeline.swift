@@ -33,6 +33,8 @@ public struct PassPipeline {
     /// import problem no pass can be verified against); else it is recorded as
     /// the baseline and reported.
     public var stopsOnBaselineMismatch = false
+    /// The most memory one reference run may take (`ReferenceExecutor.peakBytes`).
+    public var memoryLimit = MemoryLimit.machine
 
     public init(passes: [any GraphPass] = PassPipeline.standardPasses, tolerance: Double = 1e-4) {
         self.passes = passes
@@ -49,7 +51,7 @@ public struct PassPipeline {
         var unfusedResults: [[String: Tensor]]?
         func unfused() throws -> [[String: Tensor]] {
             if let unfusedResults { return unfusedResults }
-            let results = try patches.map { try ReferenceExecutor(graph: graph).run(inputs: $0.inputs, keepingAllTensors: true) }
+            let results = try patches.map { try ReferenceExecutor(graph: graph, memoryLimit: memoryLimit).run(inputs: $0.inputs, keepingAllTensors: true) }
             unfusedResults = results
             return results
         }
@@ -69,7 +71,7 @@ public struct PassPipeline {
                                           notes: result.declined.isEmpty ? ["nothing to do"] : result.declined))
                 continue
             }
-            let candidate = try ReferenceExecutor(graph: result.graph)
+            let candidate = try ReferenceExecutor(graph: result.graph, memoryLimit: memoryLimit)
             let results = try patches.map { try candidate.run(inputs: $0.inputs, keepingAllTensors: true) }
             let versusUnfused = outputError(of: result.graph, results: results, reference: try unfused())
             let versusGolden = goldenError(of: result.graph, results: results, patches: patches)

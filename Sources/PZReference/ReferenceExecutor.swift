@@ -9,17 +9,48 @@ public struct ReferenceExecutor {
     public let graph: Graph
     /// Inferred shape of every tensor.
     public let shapes: [String: [Int]]
+    /// The most memory a run may take (see `peakBytes`); checked before it starts.
+    public var memoryLimit: MemoryLimit
 
     /// Validates the graph; throws its `GraphError` when it is not a valid IR graph.
-    public init(graph: Graph) throws {
+    public init(graph: Graph, memoryLimit: MemoryLimit = .machine) throws {
         self.graph = graph
+        self.memoryLimit = memoryLimit
         shapes = try graph.validate()
+    }
+
+    /// An upper bound of the bytes a run holds at once: the float32 tensors alive
+    /// together (all of them when `keepingAllTensors`), plus the Double sums of
+    /// the largest output being computed. Saturates at `Int.max`.
+    public func peakBytes(keepingAllTensors: Bool) -> Int {
+        var remainingReads = graph.consumerIndices().mapValues(\.count)
+        let outputNames = Set(graph.outputNames)
+        var live = 0, peak = 0, largestOutput = 0
+        for node in graph.nodes {
+            for output in node.outputs {
+                let count = shapes[output]?.saturatingElementCount ?? 0
+                largestOutput = max(largestOutput, count)
+                live = [live, [count, 4].saturatingElementCount].saturatingSum
+            }
+            peak = max(peak, live)
+            guard !keepingAllTensors else { continue }
+            for input in Set(node.inputs) {
+                remainingReads[input, default: 0] -= 1
+                if remainingReads[input] == 0, !outputNames.contains(input) {
+                    live -= [shapes[input]?.saturatingElementCount ?? 0, 4].saturatingElementCount
+                }
+            }
+        }
+        return [peak, [largestOutput, 8].saturatingElementCount].saturatingSum
     }
 
     /// Runs the graph on NCDHW `inputs` keyed by input tensor name. Returns the
     /// graph outputs, or every tensor when `keepingAllTensors` (used to find the
-    /// first tensor where two graphs diverge).
+    /// first tensor where two graphs diverge). Throws a `MemoryLimitError` first
+    /// when the run would need more than `memoryLimit`.
     public func run(inputs: [String: Tensor], keepingAllTensors: Bool = false) throws -> [String: Tensor] {
+        try memoryLimit.check(peakBytes(keepingAllTensors: keepingAllTensors),
+                              for: "the reference executor's tensors" + (keepingAllTensors ? " (all kept, for verification)" : ""))
         var values: [String: Tensor] = [:]
         var remainingReads = graph.consumerIndices().mapValues(\.count)
         let outputNames = Set(graph.outputNames)

@@ -2,6 +2,23 @@ import PZGraph
 import Testing
 
 @Suite struct SupportTests {
+    @Test func memoryLimitsParseAndCheck() throws {
+        #expect(try MemoryLimit(parsing: "1000").bytes == 1000)
+        #expect(try MemoryLimit(parsing: "512M").bytes == 512 << 20)
+        #expect(try MemoryLimit(parsing: "1.5GiB").bytes == 3 << 29)
+        #expect(try MemoryLimit(parsing: "2t").bytes == 2 << 40)
+        for bad in ["", "0", "-1G", "lots", "nanG", "1e30G", "16Q"] {
+            #expect(throws: MemoryLimitError.self, "\(bad)") { try MemoryLimit(parsing: bad) }
+        }
+        let limit = MemoryLimit(bytes: 1 << 30)
+        try limit.check(1 << 30, for: "weights")
+        #expect(throws: MemoryLimitError("weights need 1.0 GiB, more than the memory limit of 512.0 MiB (raise it with --max-memory)")) {
+            try MemoryLimit(bytes: 512 << 20).check(1 << 30, for: "weights")
+        }
+        #expect(MemoryLimit.format(Int.max) == "more than 8 EiB")
+        #expect(MemoryLimit.format(12) == "12 bytes")
+    }
+
     @Test func crc32MatchesZlib() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
         #expect(CRC32.checksum([UInt8]()) == 0)

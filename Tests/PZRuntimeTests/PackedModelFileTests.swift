@@ -107,6 +107,39 @@ import Testing
         #expect(try loadError(try write(graph, plan: lanes).bytes).contains("SIMD width 4"))
     }
 
+    /// A packed weight's IR shape stands as zeros in the loaded graph: a shape
+    /// larger than the packed bytes is refused before anything of its size exists.
+    @Test func packedShapesAreBoundedByTheirBytes() throws {
+        let (_, bytes) = try write(Self.sampleGraph())
+        var edits = 0
+        let damaged = JSONSurgery.rewrite(bytes) { json in
+            let pattern = #""shape" : \[\s*20,\s*3,"#
+            guard let range = json.range(of: pattern, options: .regularExpression) else { return json }
+            edits += 1
+            return json.replacingCharacters(in: range, with: "\"shape\" : [ 20000000, 3,")
+        }
+        #expect(edits == 1)
+        let message = try loadError(damaged)
+        #expect(message.contains("weight 'weight' of node 'conv' has shape 20000000×3×1×3×3 but only"), "\(message)")
+    }
+
+    /// `in_place` is honoured only where the kernel can run in place over its
+    /// dying first input; anywhere else the plan is refused, not run wrongly. A
+    /// step reading a buffer that holds another tensor is refused too.
+    @Test func inPlaceOnlyWhereTheKernelCan() throws {
+        var graph = Self.sampleGraph()
+        let poolIndex = graph.nodes.firstIndex { $0.name == "pool" }!
+        graph.nodes[poolIndex].inPlace = true
+        var plan = try Exporter.plan(graph, isa: .detected, lanes: 16)
+        plan.placements["pool"] = plan.placements["conv"]
+        plan.buffers[plan.placements["conv"]!] = max(plan.buffers[plan.placements["conv"]!], plan.buffers[plan.placements["up"]!])
+        #expect(try loadError(try write(graph, plan: plan).bytes).contains("would overwrite 'conv'"))
+
+        var misread = try Exporter.plan(Self.sampleGraph(), isa: .detected, lanes: 16)
+        misread.placements["conv"] = misread.placements["x"]
+        #expect(try !loadError(try write(Self.sampleGraph(), plan: misread).bytes).isEmpty)
+    }
+
     /// Weights packed for one plan do not load under a plan with other chunks.
     @Test func packedSizesMustMatchThePlan() throws {
         let graph = Self.sampleGraph()

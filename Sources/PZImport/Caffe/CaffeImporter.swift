@@ -3,11 +3,14 @@ import PZGraph
 /// Imports a Caffe net: a deploy `.prototxt` and its trained weights
 /// (`.caffemodel` or `.caffemodel.h5`) become a validated IR graph.
 public enum CaffeImporter {
+    /// `memoryLimit` bounds the weights read from a `.caffemodel.h5` (a binary
+    /// `.caffemodel` is bounded by its own size).
     public static func importModel(prototxt: String, weights weightsPath: String,
-                                   inputShape: InputShapeOverride = InputShapeOverride()) throws -> Graph {
+                                   inputShape: InputShapeOverride = InputShapeOverride(),
+                                   memoryLimit: MemoryLimit = .machine) throws -> Graph {
         let (text, prototxtBytes) = try readTextFile(prototxt)
         let net = try CaffeNetDescription(text: text, path: prototxt)
-        let weights = try CaffeWeights(path: weightsPath)
+        let weights = try CaffeWeights(path: weightsPath, memoryLimit: memoryLimit)
         let inputNames = net.layers.filter { $0.type == "Input" }.flatMap(\.tops)
         var builder = CaffeGraphBuilder(net: net, weights: weights, inputShapes: try inputShape.resolved(for: inputNames))
         for layer in net.layers { try builder.add(layer) }

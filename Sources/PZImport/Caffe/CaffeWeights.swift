@@ -28,10 +28,10 @@ struct CaffeWeights {
     private var hdf5: HDF5Group?
 
     /// Opens a weights file, choosing the format as Caffe does (HDF5 signature).
-    init(path: String) throws {
+    init(path: String, memoryLimit: MemoryLimit = .machine) throws {
         self.path = path
         if HDF5File.isHDF5(path: path) {
-            let file = try HDF5File(readingFrom: path)
+            let file = try HDF5File(readingFrom: path, memoryLimit: memoryLimit)
             guard try file.root.hasGroup("data") else {
                 throw ImportError("\(path): an HDF5 file without a /data group is not a Caffe .caffemodel.h5")
             }

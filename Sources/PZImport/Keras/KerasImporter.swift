@@ -6,9 +6,11 @@ import PZHDF5
 /// `/model_weights`), or an architecture given as JSON (`model.to_json()`) with
 /// weights in a separate `.h5`.
 public enum KerasImporter {
-    /// A full model saved with `model.save("model.h5")`.
-    public static func importModel(h5 path: String, inputShape: InputShapeOverride = InputShapeOverride()) throws -> Graph {
-        let file = try HDF5File(readingFrom: path)
+    /// A full model saved with `model.save("model.h5")`; `memoryLimit` bounds the
+    /// weights read.
+    public static func importModel(h5 path: String, inputShape: InputShapeOverride = InputShapeOverride(),
+                                   memoryLimit: MemoryLimit = .machine) throws -> Graph {
+        let file = try HDF5File(readingFrom: path, memoryLimit: memoryLimit)
         let root = try file.root
         guard root.hasAttribute("model_config") else {
             throw ImportError("\(path): no model_config attribute, so this is not a full Keras model file; if it holds "
@@ -31,10 +33,11 @@ public enum KerasImporter {
     /// An architecture as JSON (`model.to_json()`, or a `model_config`) and its
     /// weights (`save_weights("w.h5")` in Keras 2, or a full-model `.h5`).
     public static func importModel(json path: String, weights weightsPath: String,
-                                   inputShape: InputShapeOverride = InputShapeOverride()) throws -> Graph {
+                                   inputShape: InputShapeOverride = InputShapeOverride(),
+                                   memoryLimit: MemoryLimit = .machine) throws -> Graph {
         let (text, bytes) = try readTextFile(path)
         let document = try JSONValue.parse(text, path: path)
-        let weights = try KerasWeights.open(weightsPath)
+        let weights = try KerasWeights.open(weightsPath, memoryLimit: memoryLimit)
         let source = SourceInfo(framework: "keras", detail: detail(version: document["keras_version"]?.string,
                                                                    backend: document["backend"]?.string),
                                 files: [describeSourceFile(path, bytes: bytes),

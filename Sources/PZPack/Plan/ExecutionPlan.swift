@@ -39,7 +39,7 @@ public struct ExecutionPlan: Codable, Equatable, Sendable {
     }
 
     /// Bytes of activation memory the plan allocates.
-    public var activationBytes: Int { buffers.reduce(0, +) * 4 }
+    public var activationBytes: Int { [buffers.saturatingSum, 4].saturatingElementCount }
 }
 
 /// The kernel that runs one node, and its tiling.

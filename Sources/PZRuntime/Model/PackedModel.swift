@@ -31,15 +31,18 @@ public final class PackedModel: @unchecked Sendable {
     private let derived: DerivedWeights
 
     /// Loads the file at `path` for `instructionSet` (default: the CPU's, or
-    /// PZCONV_ISA's when set).
-    public static func load(path: String, instructionSet: InstructionSet? = nil) throws -> PackedModel {
-        try load(ModelBytes(path: path), instructionSet: instructionSet ?? InstructionSet.current())
+    /// PZCONV_ISA's when set). A model whose activation buffers would take more
+    /// than `memoryLimit` is refused (the executor allocates them).
+    public static func load(path: String, instructionSet: InstructionSet? = nil,
+                            memoryLimit: MemoryLimit = .machine) throws -> PackedModel {
+        try load(ModelBytes(path: path), instructionSet: instructionSet ?? InstructionSet.current(), memoryLimit: memoryLimit)
     }
 
     /// Loads a model from the bytes of a `.pz` file; `name` stands for the file in messages.
     public static func load(bytes: [UInt8], name: String = "(model in memory)",
-                            instructionSet: InstructionSet? = nil) throws -> PackedModel {
-        try load(ModelBytes(copying: bytes, name: name), instructionSet: instructionSet ?? InstructionSet.current())
+                            instructionSet: InstructionSet? = nil, memoryLimit: MemoryLimit = .machine) throws -> PackedModel {
+        try load(ModelBytes(copying: bytes, name: name), instructionSet: instructionSet ?? InstructionSet.current(),
+                 memoryLimit: memoryLimit)
     }
 
     /// The kernel build for `instructionSet`.
@@ -50,13 +53,24 @@ public final class PackedModel: @unchecked Sendable {
         }
     }
 
-    private static func load(_ storage: ModelBytes, instructionSet: InstructionSet) throws -> PackedModel {
+    private static func load(_ storage: ModelBytes, instructionSet: InstructionSet,
+                             memoryLimit: MemoryLimit) throws -> PackedModel {
         let contents = try Contents(storage)
-        guard contents.document.plan.isa != instructionSet else {
-            return try PackedModel(contents, replannedFrom: nil)
+        let model: PackedModel
+        if contents.document.plan.isa == instructionSet {
+            model = try PackedModel(contents, replannedFrom: nil)
+        } else {
+            let replanned = try contents.replanned(for: instructionSet)
+            model = try PackedModel(Contents(ModelBytes(copying: replanned, name: storage.name)),
+                                    replannedFrom: contents.document.plan.isa)
         }
-        let replanned = try contents.replanned(for: instructionSet)
-        return try PackedModel(Contents(ModelBytes(copying: replanned, name: storage.name)), replannedFrom: contents.document.plan.isa)
+        do {
+            // The plan is valid here; its buffers are what a FastExecutor allocates.
+            try memoryLimit.check(model.plan.activationBytes, for: "its activation buffers")
+        } catch {
+            throw PackedModelError(storage.name, "\(error)")
+        }
+        return model
     }
 
     private init(_ contents: Contents, replannedFrom: InstructionSet?) throws {
@@ -127,6 +141,12 @@ private struct Contents {
                 let location = SectionedFile.BlobLocation(offset: entry.offset, bytes: entry.bytes, crc32: entry.crc32)
                 let expected = packing == .plain ? count * 4 : entry.bytes  // packed sizes are checked with the plan
                 guard entry.bytes >= 0, entry.bytes % 4 == 0 else { throw fail("\(what) has a bad byte length") }
+                // Every packing holds at least the IR's values (blocks are padded,
+                // Winograd and phases only add): a packed weight's IR shape, which
+                // stands as zeros in the graph, is never larger than its bytes.
+                guard packing == .plain || count * 4 <= entry.bytes else {
+                    throw fail("\(what) has shape \(entry.shape.shapeDescription) but only \(entry.bytes) packed bytes")
+                }
                 if let problem = container.problem(with: location, expectedBytes: expected, in: storage.bytes) {
                     throw fail("\(what) \(problem)")
                 }
