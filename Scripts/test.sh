@@ -1,7 +1,29 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then builds and runs the whole test suite.
+#
+#   Scripts/test.sh                      # the suite (what CI runs)
+#   Scripts/test.sh --filter Hostile     # arguments go to swift test
+#   Scripts/test.sh --sanitize address   # the suite under AddressSanitizer
+#   Scripts/test.sh --sanitize thread    # under ThreadSanitizer (the threaded executor)
+#
+# A sanitized build goes to its own folder (.build-sanitize-address, …), so it
+# never mixes with the plain one; a sanitizer report fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+sanitize=()
+if [ "${1:-}" = "--sanitize" ]; then
+    case "${2:-}" in
+        address|thread) ;;
+        *) echo "Scripts/test.sh: --sanitize takes address or thread" >&2; exit 2 ;;
+    esac
+    sanitize=(--sanitize="$2" --scratch-path ".build-sanitize-$2")
+    shift 2
+    # Fail on the first report; leak checking is part of AddressSanitizer here,
+    # less the toolchain's own leaks (Scripts/lsan-suppressions.txt).
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
+    export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/Scripts/lsan-suppressions.txt:print_suppressions=0}
+    export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1}
+fi
 Scripts/setup.sh
-swift build --build-tests
-swift test --skip-build "$@"
+swift build --build-tests ${sanitize[@]+"${sanitize[@]}"}
+swift test --skip-build ${sanitize[@]+"${sanitize[@]}"} "$@"

@@ -55,13 +55,13 @@ public final class PackedModel: @unchecked Sendable {
 
     private static func load(_ storage: ModelBytes, instructionSet: InstructionSet,
                              memoryLimit: MemoryLimit) throws -> PackedModel {
-        let contents = try Contents(storage)
+        let contents = try Contents(storage, memoryLimit: memoryLimit)
         let model: PackedModel
         if contents.document.plan.isa == instructionSet {
             model = try PackedModel(contents, replannedFrom: nil)
         } else {
             let replanned = try contents.replanned(for: instructionSet)
-            model = try PackedModel(Contents(ModelBytes(copying: replanned, name: storage.name)),
+            model = try PackedModel(Contents(ModelBytes(copying: replanned, name: storage.name), memoryLimit: memoryLimit),
                                     replannedFrom: contents.document.plan.isa)
         }
         do {
@@ -106,7 +106,8 @@ private struct Contents {
     let locations: [String: [WeightRole: (entry: WeightEntry, packing: Packing)]]
     let validation: PlanValidation
 
-    init(_ storage: ModelBytes) throws {
+    /// `memoryLimit` bounds the zero tensors that stand for packed weights.
+    init(_ storage: ModelBytes, memoryLimit: MemoryLimit) throws {
         self.storage = storage
         func fail(_ message: String) -> PackedModelError { PackedModelError(storage.name, message) }
         let container = try SectionedFile(storage.bytes, magic: PackedModelFile.magic, version: PackedModelFile.formatVersion,
@@ -127,6 +128,7 @@ private struct Contents {
         // The graph, with its weights checked and located.
         var nodes: [Node] = []
         var locations: [String: [WeightRole: (entry: WeightEntry, packing: Packing)]] = [:]
+        var zeroBytes = 0
         for nodeDocument in document.graph.nodes {
             var weights: [WeightRole: Tensor] = [:]
             for (roleName, entry) in nodeDocument.weights {
@@ -141,11 +143,17 @@ private struct Contents {
                 let location = SectionedFile.BlobLocation(offset: entry.offset, bytes: entry.bytes, crc32: entry.crc32)
                 let expected = packing == .plain ? count * 4 : entry.bytes  // packed sizes are checked with the plan
                 guard entry.bytes >= 0, entry.bytes % 4 == 0 else { throw fail("\(what) has a bad byte length") }
-                // Every packing holds at least the IR's values (blocks are padded,
-                // Winograd and phases only add): a packed weight's IR shape, which
-                // stands as zeros in the graph, is never larger than its bytes.
-                guard packing == .plain || count * 4 <= entry.bytes else {
-                    throw fail("\(what) has shape \(entry.shape.shapeDescription) but only \(entry.bytes) packed bytes")
+                // A packed weight stands as zeros of its IR shape in the graph: their
+                // total, which the file decides, is held to the memory limit before
+                // any is made. (Packed bytes do not bound it: a transposed
+                // convolution's phases drop the taps that never meet the input.)
+                if packing != .plain {
+                    zeroBytes = [zeroBytes, [count, 4].saturatingElementCount].saturatingSum
+                    do {
+                        try memoryLimit.check(zeroBytes, for: "the IR shapes of its packed weights (up to \(what))")
+                    } catch {
+                        throw fail("\(error)")
+                    }
                 }
                 if let problem = container.problem(with: location, expectedBytes: expected, in: storage.bytes) {
                     throw fail("\(what) \(problem)")
