@@ -41,6 +41,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pzconv", targets: ["pzconv"]),
+        // The fuzz targets' bodies, for the fuzz package in Fuzz/ (not part of pzconv).
+        .library(name: "PZFuzzTargets", targets: ["PZFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -77,6 +79,10 @@ let package = Package(
         ]),
         .executableTarget(name: "pzconv", dependencies: ["PZCommands"]),
 
+        // MARK: Fuzzing (bodies shared by Fuzz/ and the regression replay tests)
+        .target(name: "PZFuzzTargets", dependencies: ["PZGraph", "PZImport", "PZHDF5", "PZReference", "PZPatchIO",
+                                                      "PZPack", "PZRuntime"]),
+
         // MARK: Tests
         .target(name: "PZTestSupport", dependencies: ["PZGraph"], path: "Tests/PZTestSupport"),
         .testTarget(name: "CLibraryTests", dependencies: ["CCaffeProto", "PZHDF5", "PZTestSupport"]),
@@ -93,5 +99,7 @@ let package = Package(
                     swiftSettings: [.define("PZCONV_AVX512")]),
         .testTarget(name: "PZPackTests", dependencies: ["PZPack", "PZRuntime", "PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZCommandsTests", dependencies: ["pzconv", "PZGraph", "PZPatchIO", "PZTestSupport"]),
+        .testTarget(name: "PZFuzzRegressionTests", dependencies: ["PZFuzzTargets", "PZTestSupport"],
+                    exclude: ["FuzzRegressions"]),
     ]
 )

@@ -62,6 +62,21 @@ static inline int pz_h5d_stored_elsewhere(hid_t dataset) {
     return elsewhere;
 }
 
+/// Opens an HDF5 file image held in memory, read-only: the core driver with no
+/// backing store, HDF5 keeping its own copy of the `size` bytes at `image`.
+/// `name` identifies the open file to HDF5; it must be unique among open images
+/// and must not name an existing file (the core driver refuses an image then).
+/// Negative on failure; close with H5Fclose.
+static inline hid_t pz_h5f_open_image(const void *image, size_t size, const char *name) {
+    hid_t access = H5Pcreate(H5P_FILE_ACCESS);
+    if (access < 0) return access;
+    hid_t file = -1;
+    if (H5Pset_fapl_core(access, 64 * 1024, 0) >= 0 && H5Pset_file_image(access, (void *)image, size) >= 0)
+        file = H5Fopen(name, H5F_ACC_RDONLY, access);
+    H5Pclose(access);
+    return file;
+}
+
 /// Turns off HDF5's automatic error-stack printing, so that failures surface
 /// only as the one-line errors pzconv reports itself.
 static inline void pz_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }

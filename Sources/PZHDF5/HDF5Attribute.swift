@@ -1,4 +1,5 @@
 import CHDF5
+import PZGraph
 
 /// Reads and writes string attributes in every encoding HDF5 writers use:
 /// variable-length or fixed-length, ASCII or UTF-8, scalar or 1-D.
@@ -48,6 +49,7 @@ struct HDF5Attribute {
         defer { _ = H5Tclose(memoryType) }
         _ = H5Tset_size(memoryType, pz_h5t_variable())
         _ = H5Tset_cset(memoryType, H5Tget_cset(fileType))
+        try checkMemory([count, MemoryLayout<UnsafeMutablePointer<CChar>?>.size].saturatingElementCount)
         var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
         guard H5Aread(handle.id, memoryType, &pointers) >= 0 else {
             throw HDF5Error(file: group.file.path, "cannot read \(where_)")
@@ -64,6 +66,7 @@ struct HDF5Attribute {
         _ = H5Tset_size(memoryType, width)
         _ = H5Tset_cset(memoryType, H5Tget_cset(fileType))
         _ = H5Tset_strpad(memoryType, H5T_STR_NULLPAD)
+        try checkMemory([count, width].saturatingElementCount)
         var bytes = [UInt8](repeating: 0, count: count * width)
         guard H5Aread(handle.id, memoryType, &bytes) >= 0 else {
             throw HDF5Error(file: group.file.path, "cannot read \(where_)")
@@ -72,6 +75,16 @@ struct HDF5Attribute {
             var slice = bytes[(index * width)..<((index + 1) * width)]
             while let last = slice.last, last == 0 || last == 0x20 { slice = slice.dropLast() }
             return String(decoding: slice, as: UTF8.self)
+        }
+    }
+
+    /// Throws unless `bytes` (saturated at `Int.max`) fit the file's memory limit:
+    /// a damaged file may give a string attribute any extent.
+    private func checkMemory(_ bytes: Int) throws {
+        do {
+            try group.file.memoryLimit.check(bytes, for: "the values of \(where_)")
+        } catch {
+            throw HDF5Error(file: group.file.path, "\(error)")
         }
     }
 

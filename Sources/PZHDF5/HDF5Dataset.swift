@@ -45,9 +45,16 @@ public struct HDF5Dataset {
         let fileType = H5Dget_type(handle.id)
         guard fileType >= 0 else { throw HDF5Error(file: file.path, "cannot read the type of \(path)") }
         let typeClass = H5Tget_class(fileType)
+        let elementSize = H5Tget_size(fileType)
         _ = H5Tclose(fileType)
         guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else {
             throw HDF5Error(file: file.path, "dataset \(path) is not numeric (HDF5 type class \(typeClass.rawValue))")
+        }
+        // HDF5 converts through a buffer of at least one element of the stored type,
+        // whatever size a damaged file gives it (a 4 GiB "float" was seen).
+        guard (typeClass == H5T_FLOAT ? [2, 4, 8] : [1, 2, 4, 8]).contains(elementSize) else {
+            throw HDF5Error(file: file.path, "dataset \(path) has \(elementSize)-byte elements, not a float (2, 4 or 8 "
+                                             + "bytes) or integer (1, 2, 4 or 8 bytes) type")
         }
         let count = try shape().reduce(1) { partial, dim in
             let (product, overflow) = partial.multipliedReportingOverflow(by: dim)

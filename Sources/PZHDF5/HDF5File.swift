@@ -67,9 +67,27 @@ public final class HDF5File {
         guard HDF5File.isHDF5(path: path) else {
             throw HDF5Error(file: path, "not an HDF5 file (or not readable)")
         }
+        if let problem = HDF5File.globalHeapProblem(path: path) { throw HDF5Error(file: path, problem) }
         (linkAccess, groupAccess, datasetAccess) = try HDF5File.accessRefusingExternalLinks(path)
         let id = H5Fopen(path, pz_h5f_acc_rdonly(), pz_h5p_default())
         guard id >= 0 else { throw HDF5Error(file: path, "cannot open as HDF5 (damaged or truncated file)") }
+        handle = HDF5Handle(id, close: H5Fclose)
+    }
+
+    /// Opens the bytes of an HDF5 file held in memory (a file image), read-only,
+    /// with the same checks as `init(readingFrom:)`; `name` stands for the file in
+    /// errors. HDF5 keeps its own copy of the bytes.
+    public init(image: [UInt8], name: String, memoryLimit: MemoryLimit = .machine) throws {
+        silenceHDF5Errors()
+        path = name
+        self.memoryLimit = memoryLimit
+        guard HDF5File.isHDF5(bytes: image) else {
+            throw HDF5Error(file: name, "not an HDF5 file (or not readable)")
+        }
+        if let problem = image.withUnsafeBytes(HDF5GlobalHeapCheck.problem) { throw HDF5Error(file: name, problem) }
+        (linkAccess, groupAccess, datasetAccess) = try HDF5File.accessRefusingExternalLinks(name)
+        let id = image.withUnsafeBytes { pz_h5f_open_image($0.baseAddress, $0.count, HDF5File.uniqueImageName()) }
+        guard id >= 0 else { throw HDF5Error(file: name, "cannot open as HDF5 (damaged or truncated file)") }
         handle = HDF5Handle(id, close: H5Fclose)
     }
 

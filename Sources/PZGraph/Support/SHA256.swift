@@ -53,8 +53,10 @@ public struct SHA256 {
         return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
     }
 
+    /// Masking shifts (amounts are 2…25): the checked `>>`/`<<` are generic code
+    /// that makes debug builds (tests, fuzzers) hash many times slower.
     private static func rotate(_ value: UInt32, _ amount: UInt32) -> UInt32 {
-        (value >> amount) | (value << (32 - amount))
+        (value &>> amount) | (value &<< (32 &- amount))
     }
 }
 

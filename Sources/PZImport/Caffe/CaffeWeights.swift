@@ -31,14 +31,28 @@ struct CaffeWeights {
     init(path: String, memoryLimit: MemoryLimit = .machine) throws {
         self.path = path
         if HDF5File.isHDF5(path: path) {
-            let file = try HDF5File(readingFrom: path, memoryLimit: memoryLimit)
-            guard try file.root.hasGroup("data") else {
-                throw ImportError("\(path): an HDF5 file without a /data group is not a Caffe .caffemodel.h5")
-            }
-            hdf5 = try file.root.group("data")
+            try useHDF5(HDF5File(readingFrom: path, memoryLimit: memoryLimit))
         } else {
             try loadBinary(try readFileBytes(path))
         }
+    }
+
+    /// Reads the bytes of a weights file held in memory, telling the formats apart
+    /// by the HDF5 signature as `init(path:)` does; `path` names the file in errors.
+    init(bytes: [UInt8], path: String, memoryLimit: MemoryLimit = .machine) throws {
+        self.path = path
+        if HDF5File.isHDF5(bytes: bytes) {
+            try useHDF5(HDF5File(image: bytes, name: path, memoryLimit: memoryLimit))
+        } else {
+            try loadBinary(bytes)
+        }
+    }
+
+    private mutating func useHDF5(_ file: HDF5File) throws {
+        guard try file.root.hasGroup("data") else {
+            throw ImportError("\(path): an HDF5 file without a /data group is not a Caffe .caffemodel.h5")
+        }
+        hdf5 = try file.root.group("data")
     }
 
     /// The blobs for `layer`, or nil when the file has none for it.

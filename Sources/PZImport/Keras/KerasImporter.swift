@@ -10,7 +10,20 @@ public enum KerasImporter {
     /// weights read.
     public static func importModel(h5 path: String, inputShape: InputShapeOverride = InputShapeOverride(),
                                    memoryLimit: MemoryLimit = .machine) throws -> Graph {
-        let file = try HDF5File(readingFrom: path, memoryLimit: memoryLimit)
+        try importModel(HDF5File(readingFrom: path, memoryLimit: memoryLimit), bytes: { try readFileBytes(path) },
+                        inputShape: inputShape)
+    }
+
+    /// A full model file held in memory (the bytes of a `model.h5`); `name` stands
+    /// for the file in errors and in the graph's provenance.
+    public static func importModel(h5Bytes bytes: [UInt8], name: String, inputShape: InputShapeOverride = InputShapeOverride(),
+                                   memoryLimit: MemoryLimit = .machine) throws -> Graph {
+        try importModel(HDF5File(image: bytes, name: name, memoryLimit: memoryLimit), bytes: { bytes }, inputShape: inputShape)
+    }
+
+    private static func importModel(_ file: HDF5File, bytes: () throws -> [UInt8],
+                                    inputShape: InputShapeOverride) throws -> Graph {
+        let path = file.path
         let root = try file.root
         guard root.hasAttribute("model_config") else {
             throw ImportError("\(path): no model_config attribute, so this is not a full Keras model file; if it holds "
@@ -24,10 +37,9 @@ public enum KerasImporter {
             throw ImportError("\(path): the file has a model_config but no /model_weights group")
         }
         let weights = KerasWeights(group: try root.group("model_weights"), path: path)
-        let bytes = try readFileBytes(path)
         return try build(document, weights: weights, inputShape: inputShape, path: path,
                          source: SourceInfo(framework: "keras", detail: detail(version: version, backend: backend),
-                                            files: [describeSourceFile(path, bytes: bytes)]))
+                                            files: [describeSourceFile(path, bytes: try bytes())]))
     }
 
     /// An architecture as JSON (`model.to_json()`, or a `model_config`) and its
@@ -38,10 +50,28 @@ public enum KerasImporter {
         let (text, bytes) = try readTextFile(path)
         let document = try JSONValue.parse(text, path: path)
         let weights = try KerasWeights.open(weightsPath, memoryLimit: memoryLimit)
+        return try build(document, jsonBytes: bytes, path: path, weights: weights,
+                         weightsBytes: { try readFileBytes(weightsPath) }, inputShape: inputShape)
+    }
+
+    /// An architecture as JSON text and its weights file held in memory (the bytes
+    /// of a weights `.h5`); `path` and `weightsPath` name them in errors and in the
+    /// graph's provenance.
+    public static func importModel(jsonText text: String, path: String, weightsBytes: [UInt8], weightsPath: String,
+                                   inputShape: InputShapeOverride = InputShapeOverride(),
+                                   memoryLimit: MemoryLimit = .machine) throws -> Graph {
+        let document = try JSONValue.parse(text, path: path)
+        let weights = try KerasWeights.open(HDF5File(image: weightsBytes, name: weightsPath, memoryLimit: memoryLimit))
+        return try build(document, jsonBytes: Array(text.utf8), path: path, weights: weights,
+                         weightsBytes: { weightsBytes }, inputShape: inputShape)
+    }
+
+    private static func build(_ document: JSONValue, jsonBytes: [UInt8], path: String, weights: KerasWeights,
+                              weightsBytes: () throws -> [UInt8], inputShape: InputShapeOverride) throws -> Graph {
         let source = SourceInfo(framework: "keras", detail: detail(version: document["keras_version"]?.string,
                                                                    backend: document["backend"]?.string),
-                                files: [describeSourceFile(path, bytes: bytes),
-                                        describeSourceFile(weightsPath, bytes: try readFileBytes(weightsPath))])
+                                files: [describeSourceFile(path, bytes: jsonBytes),
+                                        describeSourceFile(weights.path, bytes: try weightsBytes())])
         return try build(document, weights: weights, inputShape: inputShape, path: path, source: source)
     }
 

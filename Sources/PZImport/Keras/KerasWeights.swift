@@ -43,7 +43,13 @@ struct KerasWeights {
     /// Opens the weights in a weights file (Keras 2 `save_weights`, or a full
     /// model file used for its weights).
     static func open(_ path: String, memoryLimit: MemoryLimit) throws -> KerasWeights {
-        let root = try HDF5File(readingFrom: path, memoryLimit: memoryLimit).root
+        try open(HDF5File(readingFrom: path, memoryLimit: memoryLimit))
+    }
+
+    /// The weights in an open weights file (a file, or an image in memory).
+    static func open(_ file: HDF5File) throws -> KerasWeights {
+        let path = file.path
+        let root = try file.root
         if try hasNameList(root, "layer_names") { return KerasWeights(group: root, path: path) }
         if root.hasGroup("model_weights") { return KerasWeights(group: try root.group("model_weights"), path: path) }
         if root.hasGroup("layers") {

@@ -1,0 +1,8 @@
+import PZFuzzTargets
+
+/// libFuzzer's entry point: one input, consumed by the `kerasH5` body.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func test(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
+    FuzzTarget.kerasH5.run(start, count)
+    return 0
+}
