@@ -98,7 +98,8 @@ let package = Package(
         .testTarget(name: "PZKernelsAVX512Tests", dependencies: ["PZKernelsAVX512", "PZPack"], path: "Tests/PZKernelsAVX512Tests",
                     swiftSettings: [.define("PZCONV_AVX512")]),
         .testTarget(name: "PZPackTests", dependencies: ["PZPack", "PZRuntime", "PZGraph", "PZTestSupport"]),
-        .testTarget(name: "PZCommandsTests", dependencies: ["pzconv", "PZGraph", "PZPatchIO", "PZTestSupport"]),
+        .testTarget(name: "PZCommandsTests", dependencies: ["pzconv", "PZCommands", "PZGraph", "PZPatchIO", "PZTestSupport"],
+                    exclude: ["LibHDF5Crashes"]),
         .testTarget(name: "PZFuzzRegressionTests", dependencies: ["PZFuzzTargets", "PZTestSupport"],
                     exclude: ["FuzzRegressions"]),
     ]

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then builds and runs the whole test suite.
 #
-#   Scripts/test.sh                      # the suite (what CI runs)
-#   Scripts/test.sh --filter Hostile     # arguments go to swift test
+#   Scripts/test.sh                      # the suite, then every fuzz target for 30 s (what CI runs)
+#   Scripts/test.sh --filter Hostile     # arguments go to swift test (and no fuzzing)
 #   Scripts/test.sh --sanitize address   # the suite under AddressSanitizer
 #   Scripts/test.sh --sanitize thread    # under ThreadSanitizer (the threaded executor)
 #
@@ -27,3 +27,8 @@ fi
 Scripts/setup.sh
 swift build --build-tests ${sanitize[@]+"${sanitize[@]}"}
 swift test --skip-build ${sanitize[@]+"${sanitize[@]}"} "$@"
+# The whole suite also runs each fuzz target briefly on its committed corpus
+# (PZCONV_FUZZ_SECONDS each, default 30; 0 skips): a crash fails the run.
+if [ $# -eq 0 ] && [ ${#sanitize[@]} -eq 0 ] && [ "${PZCONV_FUZZ_SECONDS:-30}" != 0 ]; then
+    Scripts/fuzz.sh all "${PZCONV_FUZZ_SECONDS:-30}"
+fi

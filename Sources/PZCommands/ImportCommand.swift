@@ -18,55 +18,89 @@ struct ImportCommand: ParsableCommand {
         """
     )
 
+    @OptionGroup var source: ImportSource
+
+    @Option(name: .shortAndLong, help: "The .pzir file to write.")
+    var output: String
+
+    @OptionGroup var memoryOptions: MemoryOptions
+
+    func run() throws {
+        guard output.hasSuffix(".pzir") else { throw CommandError("\(output): the output of import must be a .pzir file") }
+        try source.validateInputs()
+        // The source files are read in pzconv's HDF5 worker process (see HDF5Isolation);
+        // the graph comes back as a .pzir and is checked again here.
+        let graph = try HDF5Isolation.run(["import"] + source.arguments + memoryOptions.arguments,
+                                          resultName: "import.pzir", hdf5File: source.hdf5File) {
+            try PZIRFile.read(from: $0)
+        }
+        try PZIRFile.write(graph, to: output)
+        let shapesByTensor = try graph.inferShapes()
+        let flops = graph.statistics(shapes: shapesByTensor).map(\.flops).saturatingSum
+        print("\(source.model) → \(output): \(graph.nodes.count) nodes, \(graph.parameterCount) parameters, "
+              + "\(formatFlops(flops)) per run")
+    }
+}
+
+/// The source model of `import` (and of its HDF5 worker): the model file, its
+/// weights, and an input shape override.
+struct ImportSource: ParsableArguments {
     @Argument(help: "The model: a Caffe .prototxt, a Keras .h5, or a Keras JSON config.")
     var model: String
 
     @Option(help: "Weights: .caffemodel or .caffemodel.h5 for Caffe, .h5 for a Keras JSON config.")
     var weights: String?
 
-    @Option(name: .shortAndLong, help: "The .pzir file to write.")
-    var output: String
-
     @Option(help: "Override the input shape in the source layout, batch first: 1,1,18,192,192 (or name:1,1,18,192,192;…).")
     var inputShape: String?
 
-    @OptionGroup var memoryOptions: MemoryOptions
+    /// These options again, as command-line arguments (for the worker process).
+    var arguments: [String] {
+        [model] + (weights.map { ["--weights", $0] } ?? []) + (inputShape.map { ["--input-shape", $0] } ?? [])
+    }
 
-    func run() throws {
-        guard output.hasSuffix(".pzir") else { throw CommandError("\(output): the output of import must be a .pzir file") }
-        let shapes = try inputShape.map { try InputShapeOverride(parsing: $0) } ?? InputShapeOverride()
-        let graph: Graph
+    /// The file libhdf5 would read: the weights when given, else the model.
+    var hdf5File: String { weights ?? model }
+
+    /// The checks that need no file read: a known format with the weights it needs.
+    func validateInputs() throws {
+        _ = try inputShape.map { try InputShapeOverride(parsing: $0) }
         switch ModelFormat(path: model) {
         case .caffe:
-            guard let weights else {
+            guard weights != nil else {
                 throw CommandError("\(model): a Caffe prototxt needs its trained weights: --weights model.caffemodel[.h5]")
             }
-            graph = try CaffeImporter.importModel(prototxt: model, weights: weights, inputShape: shapes,
-                                                  memoryLimit: memoryOptions.limit)
         case .keras where model.lowercased().hasSuffix(".json"):
-            guard let weights else {
+            guard weights != nil else {
                 throw CommandError("\(model): a Keras JSON config needs its weights: --weights weights.h5")
             }
-            graph = try KerasImporter.importModel(json: model, weights: weights, inputShape: shapes,
-                                                  memoryLimit: memoryOptions.limit)
         case .keras:
             guard weights == nil else {
                 throw CommandError("\(model): a full Keras model file holds its weights; --weights is for a Caffe prototxt "
                                    + "or a Keras JSON config")
             }
-            graph = try KerasImporter.importModel(h5: model, inputShape: shapes,
-                                                  memoryLimit: memoryOptions.limit)
         case .kerasArchive:
             throw CommandError("\(model): a Keras 3 .keras archive; pzconv reads Keras' HDF5 format: save the model with "
                                + "model.save(\"model.h5\")")
         case .unknown:
             throw CommandError("\(model): unknown model format (expected a Caffe .prototxt, a Keras .h5 or a Keras .json)")
         }
-        try PZIRFile.write(graph, to: output)
-        let shapesByTensor = try graph.inferShapes()
-        let flops = graph.statistics(shapes: shapesByTensor).map(\.flops).saturatingSum
-        print("\(model) → \(output): \(graph.nodes.count) nodes, \(graph.parameterCount) parameters, "
-              + "\(formatFlops(flops)) per run")
+    }
+
+    /// Imports the model in this process (libhdf5 included: the HDF5 worker's job).
+    func importGraph(memoryLimit: MemoryLimit) throws -> Graph {
+        try validateInputs()
+        let shapes = try inputShape.map { try InputShapeOverride(parsing: $0) } ?? InputShapeOverride()
+        switch (ModelFormat(path: model), weights) {
+        case (.caffe, let weights?):
+            return try CaffeImporter.importModel(prototxt: model, weights: weights, inputShape: shapes, memoryLimit: memoryLimit)
+        case (.keras, let weights?):
+            return try KerasImporter.importModel(json: model, weights: weights, inputShape: shapes, memoryLimit: memoryLimit)
+        case (.keras, nil):
+            return try KerasImporter.importModel(h5: model, inputShape: shapes, memoryLimit: memoryLimit)
+        default:
+            throw CommandError("\(model): unknown model format")  // validateInputs refused it already
+        }
     }
 }
 

@@ -23,7 +23,7 @@ public struct PZConv: ParsableCommand {
         version: PZConvVersionInfo.text,
         subcommands: [
             ImportCommand.self, VerifyCommand.self, OptimizeCommand.self, ExportCommand.self,
-            RunCommand.self, BenchCommand.self, InspectCommand.self,
+            RunCommand.self, BenchCommand.self, InspectCommand.self, HDF5WorkerCommand.self,
         ]
     )
 

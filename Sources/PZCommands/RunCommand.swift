@@ -50,7 +50,9 @@ struct RunCommand: ParsableCommand {
         for (node, specification) in zip(inputNodes, inputs) {
             guard case .input(let parameters) = node.op else { continue }
             feeds[node.outputs[0]] = try PatchIO.read(try PatchLocation(specification), shape: parameters.shape,
-                                                      layout: parameters.sourceLayout, inputName: node.outputs[0])
+                                                      layout: parameters.sourceLayout, inputName: node.outputs[0]) {
+                try HDF5Isolation.readDataset(path: $0, dataset: $1, memoryLimit: memoryOptions.limit)
+            }
         }
         let results: [String: Tensor]
         do {

@@ -39,6 +39,9 @@ struct MemoryOptions: ParsableArguments {
     }
 
     var limit: MemoryLimit { maxMemory.flatMap { try? MemoryLimit(parsing: $0) } ?? .machine }
+
+    /// The limit as command-line arguments, in bytes (for a worker process).
+    var arguments: [String] { ["--max-memory", String(limit.bytes)] }
 }
 
 /// The verified pass pipeline's settings (`optimize`, `verify`).

@@ -23,6 +23,18 @@ func silenceHDF5Errors() {
     pz_h5_silence_errors()
 }
 
+/// libhdf5's global state: open objects, metadata caches, free lists.
+public enum HDF5Library {
+    /// Closes every object libhdf5 still holds and frees its global state; the
+    /// next call starts the library afresh, as in a new process. The HDF5 fuzz
+    /// targets call this after each input, so that every input meets the library
+    /// as a `pzconv` process reading one file does, and a crash reproduces from
+    /// its input alone. No `HDF5File` (or group, dataset) may be in use.
+    public static func reset() {
+        H5close()
+    }
+}
+
 /// Owns one HDF5 identifier and closes it when the last reference goes away.
 final class HDF5Handle {
     let id: hid_t

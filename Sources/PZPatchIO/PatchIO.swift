@@ -8,9 +8,11 @@ import PZHDF5
 /// the source shape's number of values.
 public enum PatchIO {
     /// Reads a patch for an input of IR shape `shape` whose source layout is `layout`.
-    /// `inputName` names the model input in errors.
-    public static func read(_ location: PatchLocation, shape: [Int], layout: DataLayout,
-                            inputName: String) throws -> Tensor {
+    /// `inputName` names the model input in errors. An HDF5 dataset is read by
+    /// `readHDF5` (`pzconv` passes one that runs libhdf5 in a child process).
+    public static func read(_ location: PatchLocation, shape: [Int], layout: DataLayout, inputName: String,
+                            readHDF5: (_ path: String, _ dataset: String) throws -> (shape: [Int], values: [Float])
+                                = { try readHDF5Dataset(path: $0, dataset: $1) }) throws -> Tensor {
         let sourceShape = layout.sourceShape(fromCanonical: shape)
         let expected = sourceShape.elementCount
         let values: [Float]
@@ -28,11 +30,19 @@ public enum PatchIO {
             try checkShape(array.shape, sourceShape, location: location, layout: layout, inputName: inputName)
             values = array.values
         case .hdf5(let path, let datasetPath):
-            let dataset = try HDF5File(readingFrom: path).root.dataset(datasetPath)
-            try checkShape(try dataset.shape(), sourceShape, location: location, layout: layout, inputName: inputName)
-            values = try dataset.readFloats()
+            let array = try readHDF5(path, datasetPath)
+            try checkShape(array.shape, sourceShape, location: location, layout: layout, inputName: inputName)
+            values = array.values
         }
         return Tensor(shape: shape, values: layout.toCanonical(values, canonicalShape: shape))
+    }
+
+    /// Reads an HDF5 dataset as float32 values with its shape, in this process,
+    /// reading no more than `memoryLimit` of values.
+    public static func readHDF5Dataset(path: String, dataset datasetPath: String,
+                                       memoryLimit: MemoryLimit = .machine) throws -> (shape: [Int], values: [Float]) {
+        let dataset = try HDF5File(readingFrom: path, memoryLimit: memoryLimit).root.dataset(datasetPath)
+        return (try dataset.shape(), try dataset.readFloats())
     }
 
     /// Writes an NCDHW tensor in source layout `layout` (atomically).

@@ -44,7 +44,7 @@ import Testing
         layer { name: "pool" type: "Pooling" bottom: "data" top: "pool"
                 pooling_param { pool: MAX kernel_size: 1048576 kernel_size: 1048576 kernel_size: 1048576 stride: 1 } }
         """.write(toFile: prototxt, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: directory + "/empty.caffemodel", contents: Data())
+        _ = FileManager.default.createFile(atPath: directory + "/empty.caffemodel", contents: Data())
         try expectRefused(["import", prototxt, "--weights", directory + "/empty.caffemodel", "-o", directory + "/p.pzir"],
                           output: directory + "/p.pzir", mentioning: [prototxt, "layer 'pool' (Pooling)", "kernel 1048576"])
     }

@@ -51,6 +51,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/out.bin"))
     }
 
+    /// An HDF5 patch is read in the HDF5 worker process; its errors come back as
+    /// the one line they were, naming the file and dataset.
+    @Test func runRejectsAMissingOrWrongHDF5DatasetWithOneLine() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let (path, _) = try model(in: directory)
+        try PatchIO.write(Tensor(shape: [1, 2, 3, 6, 5], values: [Float](repeating: 1, count: 180)), layout: .ndhwc,
+                          to: .hdf5(path: directory + "/in.h5", dataset: "/volume"))
+        for (dataset, message) in [("/volume", "has shape 1×3×6×5×2"), ("/absent", "/absent")] {
+            let result = try CLI.run(["run", path, directory + "/in.h5:" + dataset, "-o", directory + "/out.npy"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains(directory + "/in.h5") && result.stderr.contains(message), "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: directory + "/out.npy"))
+        }
+    }
+
     @Test func runRejectsCorruptedAndForeignModels() throws {
         let directory = try TestPaths.makeTemporaryDirectory()
         let (path, _) = try model(in: directory)

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import PZGraph
+import PZPatchIO
+
+/// `pzconv hdf5-worker …`: the child process in which libhdf5 reads a user's
+/// file (see `HDF5Isolation`). Hidden: pzconv starts it, users need not.
+struct HDF5WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hdf5-worker",
+        abstract: "Read an HDF5 file in a separate process (started by pzconv itself).",
+        shouldDisplay: false,
+        subcommands: [ImportWorker.self, DatasetWorker.self]
+    )
+
+    /// Bounds the worker's address space to twice the memory limit plus 2 GiB
+    /// (the values read, their encoded copy, the runtime), so that an allocation
+    /// libhdf5 sizes from a damaged file (a variable-length string "12 GiB"
+    /// long, found by fuzzing) fails inside libhdf5 — an error — instead of
+    /// taking the machine's memory. Not under a sanitizer, which reserves
+    /// terabytes of address space for itself.
+    static func limitAddressSpace(_ limit: MemoryLimit) {
+        let handle = dlopen(nil, RTLD_NOW)
+        defer { if let handle { dlclose(handle) } }
+        if dlsym(handle, "__asan_init") != nil || dlsym(handle, "__tsan_init") != nil { return }
+        let (doubled, overflow) = limit.bytes.multipliedReportingOverflow(by: 2)
+        let bytes = overflow ? Int.max : doubled.addingReportingOverflow(2 << 30).partialValue
+        guard bytes > 0, bytes < Int.max else { return }
+        var bound = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
+        _ = setrlimit(Int32(RLIMIT_AS.rawValue), &bound)
+    }
+
+    /// Imports a source model and writes it as a `.pzir` to `--result`.
+    struct ImportWorker: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "import", shouldDisplay: false)
+
+        @OptionGroup var source: ImportSource
+        @OptionGroup var memoryOptions: MemoryOptions
+
+        @Option(help: "The .pzir to write.")
+        var result: String
+
+        func run() throws {
+            HDF5WorkerCommand.limitAddressSpace(memoryOptions.limit)
+            try PZIRFile.write(try source.importGraph(memoryLimit: memoryOptions.limit), to: result)
+        }
+    }
+
+    /// Reads one dataset as float32 and writes it as a `.npy` to `--result`.
+    struct DatasetWorker: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "dataset", shouldDisplay: false)
+
+        @Argument(help: "The HDF5 file.")
+        var file: String
+
+        @Argument(help: "The dataset's path in the file (/name).")
+        var dataset: String
+
+        @OptionGroup var memoryOptions: MemoryOptions
+
+        @Option(help: "The .npy to write.")
+        var result: String
+
+        func run() throws {
+            HDF5WorkerCommand.limitAddressSpace(memoryOptions.limit)
+            let array = try PatchIO.readHDF5Dataset(path: file, dataset: dataset, memoryLimit: memoryOptions.limit)
+            try NPYFile.write(shape: array.shape, values: array.values, to: result)
+        }
+    }
+}
