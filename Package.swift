@@ -53,6 +53,8 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c",
                        providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CCaffeProto", dependencies: ["CProtobufC"], exclude: ["proto"]),
         .target(name: "CPZCPU"),
 
@@ -65,6 +67,7 @@ let package = Package(
         .target(name: "PZReference", dependencies: ["PZGraph"]),
         .target(name: "PZPatchIO", dependencies: ["PZGraph", "PZHDF5"]),
         .target(name: "PZPasses", dependencies: ["PZGraph", "PZReference"]),
+        .target(name: "PZVolume", dependencies: ["PZGraph", "PZPatchIO", "CZlib"]),
         .target(name: "PZPack", dependencies: ["PZGraph", "CPZCPU"]),
         .target(name: "PZKernelsAVX2", dependencies: ["PZGraph", "PZPack"], path: "Sources/PZKernels",
                 swiftSettings: kernelSettings(cpu: avx2CPU)),
@@ -74,7 +77,7 @@ let package = Package(
 
         // MARK: Command line
         .target(name: "PZCommands", dependencies: [
-            "PZGraph", "PZImport", "PZReference", "PZPatchIO", "PZPasses", "PZPack", "PZRuntime",
+            "PZGraph", "PZImport", "PZReference", "PZPatchIO", "PZPasses", "PZPack", "PZRuntime", "PZVolume",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pzconv", dependencies: ["PZCommands"]),
@@ -97,6 +100,7 @@ let package = Package(
         .testTarget(name: "PZKernelsAVX2Tests", dependencies: ["PZKernelsAVX2", "PZPack"], path: "Tests/PZKernelsTests"),
         .testTarget(name: "PZKernelsAVX512Tests", dependencies: ["PZKernelsAVX512", "PZPack"], path: "Tests/PZKernelsAVX512Tests",
                     swiftSettings: [.define("PZCONV_AVX512")]),
+        .testTarget(name: "PZVolumeTests", dependencies: ["PZVolume", "PZPatchIO", "PZTestSupport"]),
         .testTarget(name: "PZPackTests", dependencies: ["PZPack", "PZRuntime", "PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZCommandsTests", dependencies: ["pzconv", "PZCommands", "PZGraph", "PZPatchIO", "PZTestSupport"],
                     exclude: ["LibHDF5Crashes"]),

@@ -13,6 +13,7 @@ missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists hdf5 2>/dev/null || missing+=(libhdf5-dev)
 pkg-config --exists libprotobuf-c 2>/dev/null || missing+=(libprotobuf-c-dev)
+pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
 command -v protoc-c >/dev/null 2>&1 || missing+=(protobuf-c-compiler)
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -21,5 +22,5 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
-    $sudo apt-get install -y -qq libhdf5-dev libprotobuf-c-dev protobuf-c-compiler pkg-config >/dev/null
+    $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi

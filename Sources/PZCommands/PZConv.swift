@@ -8,13 +8,14 @@ public struct PZConv: ParsableCommand {
         abstract: "Make trained 3D ConvNets (Caffe, Keras) run fast on CPUs, and prove nothing changed.",
         discussion: """
         Pipeline: import (Caffe or Keras → .pzir) → optimize/verify (fusions, each checked against \
-        the unfused reference) → export (packed .pz) → run / bench.
+        the unfused reference) → export (packed .pz) → run (a patch) / predict (a whole volume) / bench.
 
         Examples:
           pzconv import model.h5 -o net.pzir
           pzconv import deploy.prototxt --weights model.caffemodel -o net.pzir
           pzconv inspect net.pzir
           pzconv run net.pzir patch.npy -o out.npy
+          pzconv predict net.pz raw.zarr -o prediction.zarr
           pzconv optimize net.pzir -o net.opt.pzir --tolerance 1e-4
           pzconv verify --tolerance 1e-4
           pzconv export net.pzir -o net.pz
@@ -23,7 +24,7 @@ public struct PZConv: ParsableCommand {
         version: PZConvVersionInfo.text,
         subcommands: [
             ImportCommand.self, VerifyCommand.self, OptimizeCommand.self, ExportCommand.self,
-            RunCommand.self, BenchCommand.self, InspectCommand.self, HDF5WorkerCommand.self,
+            RunCommand.self, PredictCommand.self, BenchCommand.self, InspectCommand.self, HDF5WorkerCommand.self,
         ]
     )
 

@@ -12,29 +12,59 @@ public enum NPYFile {
         try decode(try readFileBytes(path), path: path)
     }
 
-    public static func decode(_ bytes: [UInt8], path: String) throws -> (shape: [Int], values: [Float]) {
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+    /// The header of a `.npy` file: its dtype text (`<f4`, `|u1`, …), order,
+    /// shape, and where the data starts. Checks the magic, version and lengths.
+    public struct Header: Equatable, Sendable {
+        public var descr: String
+        public var fortranOrder: Bool
+        public var shape: [Int]
+        public var dataOffset: Int
+    }
+
+    /// Parses the header at the start of `bytes` (the whole file, or at least its
+    /// header); `path` names the file in errors.
+    public static func header<Bytes: RandomAccessCollection>(_ bytes: Bytes, path: String) throws -> Header
+    where Bytes.Element == UInt8, Bytes.Index == Int {
+        guard bytes.count >= 10, bytes.prefix(6).elementsEqual(magic) else {
             throw PatchError(path, "not a .npy file (bad magic bytes)")
         }
-        let major = bytes[6]
-        let reader = ByteReader(bytes)
+        let start = bytes.startIndex
+        let major = bytes[start + 6]
         let headerLength: Int
         let headerStart: Int
         switch major {
         case 1:
-            headerLength = Int(reader.read(UInt16.self, at: 8)!)
+            headerLength = Int(bytes[start + 8]) | Int(bytes[start + 9]) << 8
             headerStart = 10
         case 2, 3:
-            guard let length = reader.read(UInt32.self, at: 8) else { throw PatchError(path, "truncated .npy header") }
-            headerLength = Int(length)
+            guard bytes.count >= 12 else { throw PatchError(path, "truncated .npy header") }
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[start + 8 + $1]) << (8 * $1) }
             headerStart = 12
         default:
-            throw PatchError(path, "unsupported .npy format version \(major).\(bytes[7])")
+            throw PatchError(path, "unsupported .npy format version \(major).\(bytes[start + 7])")
         }
-        guard headerStart + headerLength <= bytes.count else { throw PatchError(path, "truncated .npy header") }
-        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
-        let fields = try HeaderFields(header, path: path)
-        let dataStart = headerStart + headerLength
+        guard headerLength <= bytes.count - headerStart else { throw PatchError(path, "truncated .npy header") }
+        let text = String(decoding: bytes[(start + headerStart)..<(start + headerStart + headerLength)], as: UTF8.self)
+        let fields = try HeaderFields(text, path: path)
+        return Header(descr: fields.descr, fortranOrder: fields.fortranOrder, shape: fields.shape,
+                      dataOffset: headerStart + headerLength)
+    }
+
+    public static func decode(_ bytes: [UInt8], path: String) throws -> (shape: [Int], values: [Float]) {
+        let header = try header(bytes, path: path)
+        guard !header.fortranOrder else {
+            throw PatchError(path, "Fortran-ordered arrays are not supported (save with C order)")
+        }
+        let fields: (isDouble: Bool, isBigEndian: Bool, shape: [Int])
+        switch header.descr {
+        case "<f4", "|f4", "=f4": fields = (false, false, header.shape)
+        case ">f4": fields = (false, true, header.shape)
+        case "<f8", "=f8": fields = (true, false, header.shape)
+        case ">f8": fields = (true, true, header.shape)
+        default: throw PatchError(path, "dtype '\(header.descr)' is not supported (float32 or float64 expected)")
+        }
+        let reader = ByteReader(bytes)
+        let dataStart = header.dataOffset
         guard let count = fields.shape.checkedElementCount, count <= Graph.maximumElementCount else {
             throw PatchError(path, "shape \(fields.shape) is too large")
         }
@@ -63,8 +93,17 @@ public enum NPYFile {
     /// The bytes of a version 1.0 `<f4` file.
     public static func encode(shape: [Int], values: [Float]) -> [UInt8] {
         precondition(shape.elementCount == values.count)
+        var writer = ByteWriter()
+        writer.append(headerBytes(descr: "<f4", shape: shape))
+        writer.append(floats: values)
+        return writer.bytes
+    }
+
+    /// A version 1.0 header for a C-order array of `descr` (`<f4`, `|u1`, …) and
+    /// `shape`, padded so that the data starts at a multiple of 64 bytes.
+    public static func headerBytes(descr: String, shape: [Int]) -> [UInt8] {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
         var writer = ByteWriter()
@@ -72,7 +111,6 @@ public enum NPYFile {
         writer.append([1, 0])
         writer.append(UInt16(header.utf8.count))
         writer.append(Array(header.utf8))
-        writer.append(floats: values)
         return writer.bytes
     }
 
@@ -81,11 +119,11 @@ public enum NPYFile {
         try AtomicFile.write(encode(shape: shape, values: values), to: path)
     }
 
-    /// The three keys of the header dictionary pzconv needs.
+    /// The three keys of the header dictionary.
     private struct HeaderFields {
+        var descr: String
+        var fortranOrder: Bool
         var shape: [Int] = []
-        var isDouble = false
-        var isBigEndian = false
 
         init(_ header: String, path: String) throws {
             guard let descr = HeaderFields.value(of: "descr", in: header),
@@ -93,16 +131,11 @@ public enum NPYFile {
                   let shapeText = HeaderFields.value(of: "shape", in: header) else {
                 throw PatchError(path, "malformed .npy header")
             }
-            let dtype = descr.trimmingCharacters(in: "'\" ")
-            switch dtype {
-            case "<f4", "|f4", "=f4": break
-            case ">f4": isBigEndian = true
-            case "<f8", "=f8": isDouble = true
-            case ">f8": isDouble = true; isBigEndian = true
-            default: throw PatchError(path, "dtype '\(dtype)' is not supported (float32 or float64 expected)")
-            }
-            guard order.trimmingCharacters(in: " ") == "False" else {
-                throw PatchError(path, "Fortran-ordered arrays are not supported (save with C order)")
+            self.descr = descr.trimmingCharacters(in: "'\" ")
+            switch order.trimmingCharacters(in: " ") {
+            case "False": fortranOrder = false
+            case "True": fortranOrder = true
+            default: throw PatchError(path, "malformed fortran_order '\(order)' in .npy header")
             }
             let inner = shapeText.trimmingCharacters(in: "() ")
             for part in inner.split(separator: ",") {

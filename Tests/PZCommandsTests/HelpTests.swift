@@ -1,10 +1,10 @@
 import Testing
 
 @Suite struct HelpTests {
-    private let subcommands = ["import", "verify", "optimize", "export", "run", "bench", "inspect"]
+    private let subcommands = ["import", "verify", "optimize", "export", "run", "predict", "bench", "inspect"]
 
-    /// `pzconv --help` lists all seven subcommands, each with a one-line
-    /// description that carries an example.
+    /// `pzconv --help` lists every subcommand (not the hidden HDF5 worker), each
+    /// with a one-line description that carries an example.
     @Test func listsEverySubcommandWithAnExample() throws {
         let help = try CLI.run(["--help"])
         #expect(help.status == 0)
@@ -15,9 +15,10 @@ import Testing
             let description = entry.components(separatedBy: "\n  ").prefix(1).joined()
             #expect(entry.contains("(pzconv \(name)"), "no example in the description of \(name): \(description)")
         }
+        #expect(!help.stdout.contains("hdf5-worker"))
     }
 
-    @Test(arguments: ["import", "verify", "optimize", "export", "run", "bench", "inspect"])
+    @Test(arguments: ["import", "verify", "optimize", "export", "run", "predict", "bench", "inspect"])
     func eachSubcommandHasHelpWithExamples(_ name: String) throws {
         let help = try CLI.run([name, "--help"])
         #expect(help.status == 0)

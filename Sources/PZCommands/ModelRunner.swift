@@ -1,0 +1,57 @@
+import Foundation
+import PZGraph
+import PZReference
+import PZRuntime
+
+/// One model as `predict` runs it: a function from one tile's input (C × the
+/// input patch, C-major) to its output (the first graph output's channels × the
+/// output patch), on the fast executor (.pz) or the reference executor (.pzir).
+final class ModelRunner {
+    let inputChannels: Int
+    let inputPatch: [Int]
+    let outputChannels: Int
+    let outputPatch: [Int]
+    /// SHA-256 of the model file, hex.
+    let digest: String
+    private let inputName: String
+    private let outputName: String
+    private let fast: FastExecutor?
+    private let reference: ReferenceExecutor?
+
+    init(path: String, options: ExecutorOptions, memoryLimit: MemoryLimit) throws {
+        let packed = path.hasSuffix(".pz")
+            ? try ModelFile.loadPacked(path, instructionSet: options.instructionSet(), memoryLimit: memoryLimit) : nil
+        let graph = try packed?.graph ?? ModelFile.loadGraph(path)
+        let inputs = graph.inputNodes
+        guard inputs.count == 1, case .input(let parameters) = inputs[0].op, parameters.shape.count == 5,
+              parameters.shape[0] == 1 else {
+            throw CommandError("\(path): predict runs models with one 3-D input (N = 1, C, D, H, W)")
+        }
+        guard let first = graph.outputs.first else { throw CommandError("\(path): the model has no output") }
+        let shapes = try graph.inferShapes()
+        guard let outputShape = shapes[first.tensor], outputShape.count == 5 else {
+            throw CommandError("\(path): output '\(first.tensor)' is not 3-D (N, C, D, H, W)")
+        }
+        inputName = inputs[0].outputs[0]
+        outputName = first.tensor
+        inputChannels = parameters.shape[1]
+        inputPatch = Array(parameters.shape[2...])
+        outputChannels = outputShape[1]
+        outputPatch = Array(outputShape[2...])
+        digest = SHA256.hexDigest(try readFileBytes(path))
+        if let packed {
+            fast = FastExecutor(model: packed, threads: options.threadCount)
+            reference = nil
+        } else {
+            fast = nil
+            reference = try ReferenceExecutor(graph: graph, memoryLimit: memoryLimit)
+        }
+    }
+
+    func run(_ input: [Float]) throws -> [Float] {
+        let tensor = Tensor(shape: [1, inputChannels] + inputPatch, values: input)
+        let outputs = try fast?.run(inputs: [inputName: tensor]) ?? reference!.run(inputs: [inputName: tensor])
+        guard let output = outputs[outputName] else { throw CommandError("the model returned no '\(outputName)'") }
+        return output.values
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import PZGraph
+import PZReference
+import PZRuntime
+import PZVolume
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Segment a whole volume: tiled, blended, streamed chunk by chunk, resumable (pzconv predict net.pz raw.zarr -o out.zarr).",
+        discussion: """
+        The volume is cut into tiles of the model's input patch that overlap (--overlap, default half \
+        the output patch), each run by the fast executor (.pz; a .pzir runs on the reference \
+        executor), and blended (--blend) into an output written chunk by chunk as soon as every tile \
+        touching a chunk is done; memory holds only the chunks being accumulated. Each chunk is \
+        written atomically and recorded, so running the same command again after a kill resumes and \
+        gives byte-identical output. --shard I/N computes one of N disjoint parts of a Zarr output.
+
+        Inputs: .npy (memory-mapped) or a Zarr v2 array directory (or OME-Zarr group; raw, zlib or \
+        gzip chunks), any integer or float type, 3-D (one channel) or 4-D (--channel-axis). \
+        Outputs: a Zarr v2 directory (.zarr; zlib chunks) or .npy, shape (C, D, H, W).
+
+        Examples:
+          pzconv predict net.pz raw.zarr -o affinity.zarr
+          pzconv predict net.pz raw.npy -o prob.npy --blend gaussian --dtype uint8
+          pzconv predict net.pz raw.zarr -o affinity.zarr --shard 3/8
+        """
+    )
+
+    @Argument(help: "The model: .pz (fast executor) or .pzir (reference executor).")
+    var model: String
+
+    @Argument(help: "The input volume: a .npy file or a Zarr v2 directory.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "The output: a .zarr directory or a .npy file.")
+    var output: String
+
+    @Option(help: "A 4-D input's channel axis: first (C, D, H, W) or last (D, H, W, C).")
+    var channelAxis: String?
+
+    @Option(help: "Output voxels shared by neighbouring tiles, D,H,W (default: half the output patch).")
+    var overlap: String?
+
+    @Option(help: "How overlapping tiles combine: bump (chunkflow), gaussian (nnU-Net, σ = patch/8), mean, or crop (tile centres only).")
+    var blend = "bump"
+
+    @Option(help: "How a tile's input is filled past the volume's border: mirror or zero.")
+    var pad = "mirror"
+
+    @Option(help: "Output type: float32, float16, or uint8 (round(255·p), for probabilities).")
+    var dtype = "float32"
+
+    @Option(help: "The output channels to keep, e.g. 0,2 (default: all).")
+    var channels: String?
+
+    @Option(help: "Output chunk shape D,H,W (default: the output patch).")
+    var chunk: String?
+
+    @Option(help: "Compute only shard I of N (0-based, I/N) of the output's chunks; needs a Zarr output.")
+    var shard: String?
+
+    @Flag(help: "Replace an output made by another model or other options.")
+    var overwrite = false
+
+    @Flag(help: "Print a JSON summary (tiles, voxels, seconds, voxels/s, peak RSS).")
+    var json = false
+
+    @OptionGroup var executorOptions: ExecutorOptions
+    @OptionGroup var memoryOptions: MemoryOptions
+
+    func run() throws {
+        let options = try PredictOptions(self)
+        let runner = try ModelRunner(path: model, options: executorOptions, memoryLimit: memoryOptions.limit)
+        let reader = try VolumeFile.reader(input, channelAxis: options.channelAxis)
+        guard reader.shape[0] == runner.inputChannels else {
+            throw CommandError("\(input): has \(reader.shape[0]) channel(s) (shape \(reader.shape.shapeDescription), "
+                               + "C, D, H, W); \(model) takes \(runner.inputChannels)")
+        }
+        let spatial = Array(reader.shape.dropFirst())
+        let grid = try wrap(input) {
+            try TileGrid(volumeShape: spatial, inputPatch: runner.inputPatch, outputPatch: runner.outputPatch,
+                         overlap: options.overlap)
+        }
+        let kept = options.channels ?? Array(0..<runner.outputChannels)
+        if let bad = kept.first(where: { $0 < 0 || $0 >= runner.outputChannels }) {
+            throw CommandError("--channels: \(model) has output channels 0…\(runner.outputChannels - 1), got \(bad)")
+        }
+        let chunkShape = (0..<3).map { min(options.chunk?[$0] ?? runner.outputPatch[$0], spatial[$0]) }
+        let identity = "model sha256 \(runner.digest); " + options.identity(chunkShape: chunkShape, kept: kept)
+        let outputShape = [kept.count] + spatial
+        let writer = try wrap(output) {
+            try VolumeFile.writer(output, shape: outputShape, chunkShape: chunkShape, dataType: options.dataType,
+                                  identity: identity, overwrite: overwrite, sharded: options.shard != .whole)
+        }
+        let prediction = TiledPrediction(grid: grid, chunks: writer.chunks, blend: options.blend, padding: options.padding,
+                                         keptChannels: kept)
+        var lastReport = Date()
+        let summary = try wrap(output) {
+            try prediction.run(reader: reader, writer: writer, shard: options.shard, model: runner.run) { done, total in
+                guard Date().timeIntervalSince(lastReport) >= 5 || done == total else { return }
+                lastReport = Date()
+                printToStandardError("predict: \(done)/\(total) tiles")
+            }
+        }
+        try wrap(output) { try writer.finish() }
+        let report = PredictReport(summary: summary, shard: options.shard, output: output)
+        print(json ? report.json : report.text)
+    }
+
+    /// Runs `body`, giving a volume error the path it lacks.
+    private func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as VolumeError {
+            throw CommandError(error.description.contains(path) ? error.description : "\(path): \(error)")
+        }
+    }
+}

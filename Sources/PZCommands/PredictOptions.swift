@@ -1,0 +1,57 @@
+import PZVolume
+
+/// `predict`'s options, parsed and checked before any file is read.
+struct PredictOptions {
+    var channelAxis: ChannelAxis?
+    var overlap: [Int]?
+    var blend: BlendMode
+    var padding: VolumePadding
+    var dataType: ArrayDataType
+    var channels: [Int]?
+    var chunk: [Int]?
+    var shard: Shard
+
+    init(_ command: PredictCommand) throws {
+        func choice<T: RawRepresentable & CaseIterable>(_ text: String, _ option: String) throws -> T where T.RawValue == String {
+            guard let value = T(rawValue: text) else {
+                throw CommandError("--\(option) takes \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            }
+            return value
+        }
+        channelAxis = try command.channelAxis.map { try choice($0, "channel-axis") }
+        blend = try choice(command.blend, "blend")
+        padding = try choice(command.pad, "pad")
+        do {
+            dataType = try ArrayDataType(outputName: command.dtype)
+            shard = try command.shard.map { try Shard(parsing: $0) } ?? .whole
+        } catch let error as VolumeError {
+            throw CommandError(error.description)
+        }
+        overlap = try command.overlap.map { try Self.triple($0, "overlap", minimum: 0) }
+        chunk = try command.chunk.map { try Self.triple($0, "chunk", minimum: 1) }
+        channels = try command.channels.map { text in
+            let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil }), Set(values).count == values.count else {
+                throw CommandError("--channels takes distinct channel numbers, e.g. 0,2; got '\(text)'")
+            }
+            return values.map { $0! }
+        }
+    }
+
+    /// "D,H,W" (or one number for all three axes).
+    static func triple(_ text: String, _ option: String, minimum: Int) throws -> [Int] {
+        let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let count = text.split(separator: ",").count
+        guard values.count == count, count == 1 || count == 3, values.allSatisfy({ $0 >= minimum && $0 <= 1 << 20 }) else {
+            throw CommandError("--\(option) takes D,H,W (or one number), each \(minimum) to 2^20; got '\(text)'")
+        }
+        return count == 1 ? Array(repeating: values[0], count: 3) : values
+    }
+
+    /// What makes two runs' outputs the same: recorded in the output, and
+    /// compared on resume.
+    func identity(chunkShape: [Int], kept: [Int]) -> String {
+        "blend \(blend.rawValue); pad \(padding.rawValue); overlap \(overlap.map { "\($0)" } ?? "default"); "
+            + "dtype \(dataType); channels \(kept); chunk \(chunkShape); channel axis \(channelAxis?.rawValue ?? "none")"
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import PZGraph
+import PZVolume
+
+/// Opens `predict`'s input and output volumes by name.
+enum VolumeFile {
+    /// A `.npy` file, or a Zarr v2 array directory (or OME-Zarr group).
+    static func reader(_ path: String, channelAxis: ChannelAxis?) throws -> VolumeReader {
+        do {
+            if path.hasSuffix(".npy") { return try NPYVolumeReader(path: path, channelAxis: channelAxis) }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                return try ZarrVolumeReader(path: path, channelAxis: channelAxis)
+            }
+        } catch let error as VolumeError {
+            throw CommandError(error.description)
+        }
+        guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such file or directory") }
+        throw CommandError("\(path): unknown volume format (expected .npy or a Zarr v2 directory)")
+    }
+
+    /// A `.zarr` directory or a `.npy` file of `shape` (C, D, H, W).
+    static func writer(_ path: String, shape: [Int], chunkShape: [Int], dataType: ArrayDataType, identity: String,
+                       overwrite: Bool, sharded: Bool) throws -> VolumeWriter {
+        if path.hasSuffix(".zarr") {
+            return try ZarrVolumeWriter(path: path, shape: shape, chunkShape: chunkShape, dataType: dataType,
+                                        identity: identity, overwrite: overwrite)
+        }
+        if path.hasSuffix(".npy") {
+            guard !sharded else {
+                throw CommandError("\(path): --shard needs a Zarr output (out.zarr), whose chunks processes write apart")
+            }
+            return try NPYVolumeWriter(path: path, shape: shape, chunkShape: chunkShape, dataType: dataType,
+                                       identity: identity, overwrite: overwrite)
+        }
+        throw CommandError("\(path): unknown output format (expected a .zarr directory or .npy)")
+    }
+}
+
+/// `predict`'s summary line or JSON.
+struct PredictReport {
+    let summary: TiledPrediction.Summary
+    let shard: Shard
+    let output: String
+
+    /// Peak resident memory of this process, in bytes.
+    static var peakResidentBytes: Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss) * 1024
+    }
+
+    var voxelsPerSecond: Double { summary.seconds > 0 ? Double(summary.voxels) / summary.seconds : 0 }
+
+    var text: String {
+        let peak = MemoryLimit.format(Self.peakResidentBytes)
+        return "\(output): \(summary.chunksWritten) chunks written (\(summary.chunksAlreadyDone) already done), "
+            + "\(summary.tiles) tiles, \(summary.voxels) voxels in \(String(format: "%.2f", summary.seconds)) s "
+            + "(\(String(format: "%.3g", voxelsPerSecond)) voxels/s, model \(String(format: "%.0f", share))%), "
+            + "peak memory \(peak)" + (shard == .whole ? "" : ", shard \(shard)")
+    }
+
+    /// The share of the time spent in the model, in percent.
+    var share: Double { summary.seconds > 0 ? 100 * summary.modelSeconds / summary.seconds : 0 }
+
+    var json: String {
+        """
+        {"output": "\(output.replacingOccurrences(of: "\"", with: "\\\""))", "shard": "\(shard)", \
+        "tiles": \(summary.tiles), "tiles_skipped": \(summary.tilesSkipped), "chunks_written": \(summary.chunksWritten), \
+        "chunks_already_done": \(summary.chunksAlreadyDone), "voxels": \(summary.voxels), \
+        "seconds": \(summary.seconds), "model_seconds": \(summary.modelSeconds), \
+        "voxels_per_second": \(voxelsPerSecond), "peak_rss_bytes": \(Self.peakResidentBytes)}
+        """
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// Runs a model over a whole volume tile by tile and writes the blended output
+/// chunk by chunk, holding only the chunks still being accumulated.
+///
+/// Tiles run in raster order (`TileGrid.tiles`); each adds weight·output and
+/// weight into the accumulators of the output chunks it touches that this run
+/// must write (its shard's, not already done). After the last tile of a D-row of
+/// tiles, every chunk ending before the next row's output starts is complete:
+/// it is normalized (Σ weight·output / Σ weight), written and dropped. Every
+/// chunk receives the same tiles in the same order in every run — whole, resumed
+/// or sharded — so its bytes are identical.
+public struct TiledPrediction {
+    public let grid: TileGrid
+    public let chunks: ChunkGrid
+    public let blend: BlendMode
+    public let padding: VolumePadding
+    /// The model's output channels written, in this order (all of them by default).
+    public let keptChannels: [Int]
+
+    public init(grid: TileGrid, chunks: ChunkGrid, blend: BlendMode, padding: VolumePadding, keptChannels: [Int]) {
+        self.grid = grid
+        self.chunks = chunks
+        self.blend = blend
+        self.padding = padding
+        self.keptChannels = keptChannels
+    }
+
+    /// What a run did.
+    public struct Summary: Sendable {
+        public var tiles = 0
+        public var tilesSkipped = 0
+        public var chunksWritten = 0
+        public var chunksAlreadyDone = 0
+        /// Output voxels written (per channel).
+        public var voxels = 0
+        /// Seconds in the model, and in all.
+        public var modelSeconds = 0.0
+        public var seconds = 0.0
+    }
+
+    /// Progress after each tile: tiles done, tiles to run.
+    public typealias Progress = (_ done: Int, _ total: Int) -> Void
+
+    /// Predicts `shard` of the output. `model` maps one tile's input (C × the input
+    /// patch, C-major) to its output (the model's output channels × the output patch).
+    public func run(reader: VolumeReader, writer: VolumeWriter, shard: Shard = .whole,
+                    model: ([Float]) throws -> [Float], progress: Progress? = nil) throws -> Summary {
+        let start = Date()
+        var summary = Summary()
+        // The chunks this run writes.
+        var pending = Set<[Int]>()
+        for index in chunks.indices(shard: shard.index, of: shard.count) {
+            let position = chunks.position(index)
+            if try writer.isDone(position) { summary.chunksAlreadyDone += 1 } else { pending.insert(position) }
+        }
+        let tiles = grid.tiles.filter { tile in chunks.positions(touching: tile.output).contains { pending.contains($0) } }
+        summary.tilesSkipped = grid.tileCount - tiles.count
+        var accumulators: [[Int]: ChunkAccumulator] = [:]
+        let outputVoxels = grid.outputPatch.reduce(1, *)
+        for (number, tile) in tiles.enumerated() {
+            let input = try reader.read(tile.input, padding: padding)
+            let modelStart = Date()
+            let output = try model(input)
+            summary.modelSeconds += Date().timeIntervalSince(modelStart)
+            guard output.count % outputVoxels == 0, output.count / outputVoxels > (keptChannels.max() ?? -1) else {
+                throw VolumeError("the model returned \(output.count) values for an output patch of \(grid.outputPatch) "
+                                  + "voxels; channels \(keptChannels) were asked for")
+            }
+            let weights = TileWeights(blend, grid: grid, tile: tile)
+            for position in chunks.positions(touching: tile.output) where pending.contains(position) {
+                let box = chunks.box(position)
+                accumulators[position, default: ChunkAccumulator(box: box, channels: keptChannels.count)]
+                    .add(output, weights: weights.values, tile: tile.output, channels: keptChannels)
+            }
+            summary.tiles += 1
+            progress?(number + 1, tiles.count)
+            // Chunks no later tile touches: every later tile's output starts at or
+            // after the next tile's D origin.
+            let nextStart = number + 1 < tiles.count ? tiles[number + 1].output.origin[0] : Int.max
+            for (position, accumulator) in accumulators where accumulator.box.end[0] <= nextStart {
+                try writer.write(position, values: try accumulator.normalized(path: writer.path))
+                accumulators[position] = nil
+                pending.remove(position)
+                summary.chunksWritten += 1
+                summary.voxels += accumulator.box.voxelCount
+            }
+        }
+        guard pending.isEmpty else {
+            throw VolumeError(writer.path, "internal: \(pending.count) chunks got no tile")
+        }
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+}
+
+/// Σ weight·output per kept channel and Σ weight over one chunk's box.
+struct ChunkAccumulator {
+    let box: VolumeBox
+    var sums: [Float]
+    var weights: [Float]
+
+    init(box: VolumeBox, channels: Int) {
+        self.box = box
+        sums = [Float](repeating: 0, count: channels * box.voxelCount)
+        weights = [Float](repeating: 0, count: box.voxelCount)
+    }
+
+    /// Adds the part of a tile's output (all the model's channels over `tile`)
+    /// that falls in this chunk.
+    mutating func add(_ output: [Float], weights tileWeights: [Float], tile: VolumeBox, channels: [Int]) {
+        let common = tile.intersection(box)
+        let tileVoxels = tile.voxelCount
+        let chunkVoxels = box.voxelCount
+        for d in common.origin[0]..<common.end[0] {
+            for h in common.origin[1]..<common.end[1] {
+                let tileRow = ((d - tile.origin[0]) * tile.size[1] + (h - tile.origin[1])) * tile.size[2] - tile.origin[2]
+                let chunkRow = ((d - box.origin[0]) * box.size[1] + (h - box.origin[1])) * box.size[2] - box.origin[2]
+                for w in common.origin[2]..<common.end[2] {
+                    let weight = tileWeights[tileRow + w]
+                    weights[chunkRow + w] += weight
+                    for (kept, channel) in channels.enumerated() {
+                        sums[kept * chunkVoxels + chunkRow + w] += weight * output[channel * tileVoxels + tileRow + w]
+                    }
+                }
+            }
+        }
+    }
+
+    /// Σ weight·output / Σ weight, C-major over the box.
+    func normalized(path: String) throws -> [Float] {
+        guard let smallest = weights.min(), smallest > 0 else {
+            throw VolumeError(path, "internal: chunk \(box) has voxels no tile weighted")
+        }
+        let voxels = box.voxelCount
+        var values = sums
+        for index in values.indices { values[index] /= weights[index % voxels] }
+        return values
+    }
+}

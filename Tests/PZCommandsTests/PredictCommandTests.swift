@@ -1,0 +1,153 @@
+import Foundation
+import PZGraph
+import PZPatchIO
+import PZTestSupport
+import Testing
+
+/// `pzconv predict` end to end, as a user runs it.
+@Suite struct PredictCommandTests {
+    /// Two same-padded 3×3×3 convolutions (field of view 5) and a sigmoid, one
+    /// channel in and two out, for an input of `shape` (D, H, W).
+    private func net(_ shape: [Int], in directory: String, name: String) throws -> String {
+        var b = GraphBuilder(name: "volume-net", seed: 11)
+        let x = b.input("raw", shape: [1, 1] + shape)
+        let same = ConvolutionParameters(outputChannels: 3, kernel: [3, 3, 3], padBegin: [1, 1, 1], padEnd: [1, 1, 1])
+        let first = b.convolution("conv1", x, inputChannels: 1, same)
+        var second = same
+        second.outputChannels = 2
+        let conv2 = b.convolution("conv2", first, inputChannels: 3, second)
+        let output = b.add("prob", .activation(.sigmoid), inputs: [conv2])
+        b.output(output)
+        let path = directory + "/\(name).pzir"
+        try PZIRFile.write(b.graph, to: path)
+        return path
+    }
+
+    /// A 14×37×29 float32 volume (not a multiple of the patch).
+    private func volume(in directory: String) throws -> (path: String, values: [Float]) {
+        var random = SeededRandom(seed: 9)
+        let values = random.floats(14 * 37 * 29)
+        let path = directory + "/raw.npy"
+        try NPYFile.write(shape: [14, 37, 29], values: values, to: path)
+        return (path, values)
+    }
+
+    private func files(_ directory: String) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where !name.hasPrefix(".") || name.hasPrefix(".z") {
+            result[name] = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
+        }
+        return result
+    }
+
+    /// --blend crop with an overlap of at least the field of view equals one run
+    /// of the same net over the whole volume (reference executor, exactly).
+    @Test func cropEqualsAWholeVolumeRun() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let tiled = try net([6, 16, 16], in: directory, name: "tile")
+        let whole = try net([14, 37, 29], in: directory, name: "whole")
+        let (raw, values) = try volume(in: directory)
+        let result = try CLI.run(["predict", tiled, raw, "-o", directory + "/out.npy", "--blend", "crop", "--overlap", "4"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("out.npy"))
+        try NPYFile.write(shape: [1, 14, 37, 29], values: values, to: directory + "/patch.npy")
+        let reference = try CLI.run(["run", whole, directory + "/patch.npy", "-o", directory + "/whole.npy"])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let predicted = try NPYFile.read(directory + "/out.npy")
+        let expected = try NPYFile.read(directory + "/whole.npy")
+        #expect(predicted.shape == [2, 14, 37, 29])
+        #expect(predicted.values == expected.values)
+    }
+
+    /// Shards 0/3, 1/3, 2/3 into one Zarr output give the same bytes as one run;
+    /// a run cut short (chunks missing, a temporary file left) and run again too.
+    @Test func shardsAndResumeAreByteIdentical() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let model = try net([6, 16, 16], in: directory, name: "tile")
+        let packed = directory + "/tile.pz"
+        #expect(try CLI.run(["export", model, "-o", packed]).status == 0)
+        let (raw, _) = try volume(in: directory)
+        let options = ["--chunk", "5,16,16", "--dtype", "float16", "--threads", "1"]
+        let whole = try CLI.run(["predict", packed, raw, "-o", directory + "/whole.zarr", "--json"] + options)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(whole.stdout.contains("\"chunks_written\": 18"), "\(whole.stdout)")
+        for shard in 0..<3 {
+            let part = try CLI.run(["predict", packed, raw, "-o", directory + "/sharded.zarr", "--shard", "\(shard)/3"] + options)
+            #expect(part.status == 0, "\(part.stderr)")
+        }
+        let expected = try files(directory + "/whole.zarr")
+        #expect(expected.count == 18 + 2)
+        #expect(try files(directory + "/sharded.zarr") == expected)
+
+        // A cut-short run: some chunks never written, one temporary file left.
+        let resumed = directory + "/resumed.zarr"
+        try FileManager.default.copyItem(atPath: directory + "/whole.zarr", toPath: resumed)
+        for chunk in ["0.0.0.0", "0.1.1.1", "0.2.2.1"] { try FileManager.default.removeItem(atPath: resumed + "/" + chunk) }
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: resumed + "/.0.1.1.1.tmp-1-2"))
+        let again = try CLI.run(["predict", packed, raw, "-o", resumed, "--json"] + options)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("\"chunks_written\": 3") && again.stdout.contains("\"chunks_already_done\": 15"))
+        var resumedFiles = try files(resumed)
+        resumedFiles[".0.1.1.1.tmp-1-2"] = nil
+        #expect(resumedFiles == expected)
+    }
+
+    /// A process killed mid-run (SIGKILL) and started again gives the bytes of an
+    /// uninterrupted run (.npy output: chunks written in place and recorded).
+    @Test func killedAndRerunIsByteIdentical() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let model = try net([6, 16, 16], in: directory, name: "tile")
+        let (raw, _) = try volume(in: directory)
+        let options = ["--chunk", "3,8,8", "--blend", "gaussian"]
+        #expect(try CLI.run(["predict", model, raw, "-o", directory + "/whole.npy"] + options).status == 0)
+        let expected = try Data(contentsOf: URL(fileURLWithPath: directory + "/whole.npy"))
+        var interrupted = 0
+        for (attempt, seconds) in [0.3, 0.6, 0.9].enumerated() {
+            let output = directory + "/killed\(attempt).npy"
+            let process = Process()
+            process.executableURL = CLI.executable
+            process.arguments = ["predict", model, raw, "-o", output] + options
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: seconds)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if FileManager.default.fileExists(atPath: output + ".partial") { interrupted += 1 }
+            let again = try CLI.run(["predict", model, raw, "-o", output] + options)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == expected)
+            #expect(!FileManager.default.fileExists(atPath: output + ".partial"))
+        }
+        #expect(interrupted > 0, "no kill landed mid-run: the run is too short for this test")
+    }
+
+    /// Wrong inputs: one line naming the file and the problem, exit status 1.
+    @Test func wrongVolumesAndOptionsAreRefused() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let model = try net([6, 16, 16], in: directory, name: "tile")
+        let (raw, values) = try volume(in: directory)
+        try NPYFile.write(shape: [2, 14, 37, 29], values: values + values, to: directory + "/two.npy")
+        let cases: [([String], String)] = [
+            (["predict", model, directory + "/two.npy", "-o", directory + "/o.zarr", "--channel-axis", "first"],
+             "two.npy: has 2 channel(s)"),
+            (["predict", model, directory + "/two.npy", "-o", directory + "/o.zarr"], "--channel-axis"),
+            (["predict", model, raw, "-o", directory + "/o.npy", "--shard", "1/2"], "--shard needs a Zarr output"),
+            (["predict", model, raw, "-o", directory + "/o.zarr", "--shard", "2/2"], "--shard takes I/N"),
+            (["predict", model, raw, "-o", directory + "/o.zarr", "--overlap", "6"], "overlap 6 along D"),
+            (["predict", model, raw, "-o", directory + "/o.zarr", "--channels", "0,5"], "--channels"),
+            (["predict", model, directory + "/absent.npy", "-o", directory + "/o.zarr"], "absent.npy"),
+        ]
+        for (arguments, message) in cases {
+            let result = try CLI.run(arguments)
+            #expect(result.status == 1, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        }
+        // The same output asked for again with other options: refused unless --overwrite.
+        #expect(try CLI.run(["predict", model, raw, "-o", directory + "/p.zarr"]).status == 0)
+        let other = try CLI.run(["predict", model, raw, "-o", directory + "/p.zarr", "--blend", "mean"])
+        #expect(other.status == 1 && other.stderr.contains("--overwrite"), "\(other.stderr)")
+        #expect(try CLI.run(["predict", model, raw, "-o", directory + "/p.zarr", "--blend", "mean", "--overwrite"]).status == 0)
+    }
+}

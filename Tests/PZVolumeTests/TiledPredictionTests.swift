@@ -1,0 +1,125 @@
+import PZVolume
+import Testing
+
+@Suite struct TiledPredictionTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var volume: [Int]
+        var inputPatch: [Int]
+        var outputPatch: [Int]
+        var overlap: [Int]?
+        var chunk: [Int]
+        var testDescription: String { "volume \(volume) patch \(inputPatch)→\(outputPatch) overlap \(overlap.map { "\($0)" } ?? "half") chunk \(chunk)" }
+    }
+
+    static let cases: [Case] = [
+        Case(volume: [10, 20, 20], inputPatch: [4, 8, 8], outputPatch: [4, 8, 8], overlap: nil, chunk: [4, 8, 8]),
+        Case(volume: [11, 23, 17], inputPatch: [4, 8, 8], outputPatch: [4, 8, 8], overlap: [1, 3, 7], chunk: [5, 6, 7]),
+        Case(volume: [3, 5, 7], inputPatch: [4, 8, 8], outputPatch: [4, 8, 8], overlap: nil, chunk: [2, 2, 2]),
+        Case(volume: [12, 30, 30], inputPatch: [8, 16, 16], outputPatch: [4, 8, 8], overlap: [2, 4, 4], chunk: [6, 10, 10]),
+        Case(volume: [9, 9, 9], inputPatch: [9, 9, 9], outputPatch: [9, 9, 9], overlap: [0, 0, 0], chunk: [9, 9, 9]),
+    ]
+
+    private func predict(_ testCase: Case, blend: BlendMode, input: MemoryVolume, channels: Int, shard: Shard = .whole,
+                         into output: MemoryOutput? = nil, model: @escaping ([Float]) -> [Float]) throws -> MemoryOutput {
+        let grid = try TileGrid(volumeShape: testCase.volume, inputPatch: testCase.inputPatch,
+                                outputPatch: testCase.outputPatch, overlap: testCase.overlap)
+        let output = try output ?? MemoryOutput(shape: [channels] + testCase.volume, chunkShape: testCase.chunk)
+        let prediction = TiledPrediction(grid: grid, chunks: output.chunks, blend: blend, padding: .mirror,
+                                         keptChannels: Array(0..<channels))
+        _ = try prediction.run(reader: input, writer: output, shard: shard, model: model)
+        return output
+    }
+
+    /// A net whose output is a constant gives that constant everywhere, borders
+    /// included, whatever the blend.
+    @Test(arguments: cases, BlendMode.allCases)
+    func aConstantNetGivesItsConstantEverywhere(_ testCase: Case, blend: BlendMode) throws {
+        let input = MemoryVolume(shape: [1] + testCase.volume, values: testValues(testCase.volume.reduce(1, *)))
+        let outputVoxels = testCase.outputPatch.reduce(1, *)
+        let output = try predict(testCase, blend: blend, input: input, channels: 2) { _ in
+            [Float](repeating: 0.7, count: outputVoxels) + [Float](repeating: -3, count: outputVoxels)
+        }
+        let voxels = testCase.volume.reduce(1, *)
+        #expect(output.values[..<voxels].allSatisfy { abs($0 - 0.7) <= 1e-6 })
+        #expect(output.values[voxels...].allSatisfy { abs($0 + 3) <= 3e-6 })
+    }
+
+    /// With --blend crop and an overlap of at least the net's field of view, the
+    /// tiled output equals one run over the whole volume, exactly.
+    @Test(arguments: [[10, 20, 20], [11, 23, 17], [16, 16, 40]])
+    func cropWithEnoughOverlapEqualsAWholeVolumeRun(volume: [Int]) throws {
+        let input = MemoryVolume(shape: [1] + volume, values: testValues(volume.reduce(1, *), seed: 7))
+        let whole = meanFilter(input.values, patch: volume)
+        let patch = [6, 8, 8]
+        let testCase = Case(volume: volume, inputPatch: patch, outputPatch: patch, overlap: [2, 3, 4], chunk: [4, 5, 6])
+        let output = try predict(testCase, blend: .crop, input: input, channels: 2) { meanFilter($0, patch: patch) }
+        #expect(output.values == whole)
+    }
+
+    /// Shards write disjoint chunks whose union is the whole run, exactly; an
+    /// interrupted run resumed gives the same values as an uninterrupted one.
+    @Test(arguments: [BlendMode.bump, .gaussian])
+    func shardsAndResumeGiveTheWholeRun(blend: BlendMode) throws {
+        let testCase = Self.cases[1]
+        let input = MemoryVolume(shape: [1] + testCase.volume, values: testValues(testCase.volume.reduce(1, *), seed: 3))
+        let model = { (values: [Float]) in meanFilter(values, patch: testCase.inputPatch) }
+        let whole = try predict(testCase, blend: blend, input: input, channels: 2, model: model)
+        let sharded = try MemoryOutput(shape: [2] + testCase.volume, chunkShape: testCase.chunk)
+        for index in 0..<5 {
+            _ = try predict(testCase, blend: blend, input: input, channels: 2, shard: Shard(index: index, count: 5),
+                            into: sharded, model: model)
+        }
+        #expect(sharded.values == whole.values)
+        #expect(Set(sharded.written).count == sharded.chunks.chunkCount)
+
+        // "Kill" after 5 chunks: a writer that fails, then the same output resumed.
+        let resumed = try MemoryOutput(shape: [2] + testCase.volume, chunkShape: testCase.chunk)
+        let failing = FailingAfter(resumed, chunks: 5)
+        #expect(throws: VolumeError.self) {
+            let grid = try TileGrid(volumeShape: testCase.volume, inputPatch: testCase.inputPatch,
+                                    outputPatch: testCase.outputPatch, overlap: testCase.overlap)
+            _ = try TiledPrediction(grid: grid, chunks: resumed.chunks, blend: blend, padding: .mirror, keptChannels: [0, 1])
+                .run(reader: input, writer: failing, model: model)
+        }
+        #expect(resumed.written.count == 5)
+        _ = try predict(testCase, blend: blend, input: input, channels: 2, into: resumed, model: model)
+        #expect(resumed.values == whole.values)
+    }
+
+    /// Only the chunks asked for are computed: a resumed run skips the tiles
+    /// that touch only finished chunks.
+    @Test func finishedChunksSkipTheirTiles() throws {
+        let testCase = Case(volume: [16, 16, 16], inputPatch: [8, 8, 8], outputPatch: [8, 8, 8], overlap: [0, 0, 0],
+                            chunk: [8, 8, 8])
+        let input = MemoryVolume(shape: [1, 16, 16, 16], values: testValues(4096))
+        let output = try MemoryOutput(shape: [1, 16, 16, 16], chunkShape: [8, 8, 8])
+        output.done = [[0, 0, 0], [0, 0, 1], [1, 1, 1]]
+        var runs = 0
+        _ = try predict(testCase, blend: .mean, input: input, channels: 1, into: output) { values in
+            runs += 1
+            return values
+        }
+        #expect(runs == 5)
+        #expect(output.written.count == 5)
+    }
+}
+
+/// A writer that fails (as a kill would stop it) after `chunks` chunks.
+final class FailingAfter: VolumeWriter {
+    let wrapped: MemoryOutput
+    var remaining: Int
+    init(_ wrapped: MemoryOutput, chunks: Int) {
+        self.wrapped = wrapped
+        remaining = chunks
+    }
+    var path: String { wrapped.path }
+    var shape: [Int] { wrapped.shape }
+    var chunks: ChunkGrid { wrapped.chunks }
+    func isDone(_ position: [Int]) throws -> Bool { try wrapped.isDone(position) }
+    func write(_ position: [Int], values: [Float]) throws {
+        guard remaining > 0 else { throw VolumeError("killed") }
+        remaining -= 1
+        try wrapped.write(position, values: values)
+    }
+    func finish() throws {}
+}
