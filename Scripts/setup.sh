@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building pzconv needs and is missing: the C libraries it links
-# (libhdf5, libprotobuf-c), found through pkg-config, and protoc-c for regenerating
+# (libhdf5, libprotobuf-c, zlib, libblosc), found through pkg-config, and protoc-c for regenerating
 # the committed Caffe schema code. Needs the Swift toolchain (6.0 or later) on PATH.
 set -euo pipefail
 
@@ -14,6 +14,7 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists hdf5 2>/dev/null || missing+=(libhdf5-dev)
 pkg-config --exists libprotobuf-c 2>/dev/null || missing+=(libprotobuf-c-dev)
 pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
+pkg-config --exists blosc 2>/dev/null || missing+=(libblosc-dev)
 command -v protoc-c >/dev/null 2>&1 || missing+=(protobuf-c-compiler)
 
 if [ ${#missing[@]} -gt 0 ]; then

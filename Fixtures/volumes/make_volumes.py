@@ -1,7 +1,7 @@
 """Volume fixtures for pzconv's volume readers and blend weights, written by the
 reference libraries (NumPy, zarr-python 2 with numcodecs), never by pzconv.
 
-    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install "zarr<3" numpy
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install "zarr<3" numpy h5py
     cd Fixtures/volumes && /tmp/venv/bin/python make_volumes.py
 
 Writes, next to this script:
@@ -10,8 +10,11 @@ Writes, next to this script:
 - npy/<dtype>.npy: channel 0 of it as each integer and float dtype (scaled to
   the type, then read back as float32 by pzconv: expected_<dtype>.npy);
 - zarr/<name>.zarr: Zarr v2 arrays, 3-D and 4-D (channels first and last),
-  raw, zlib and gzip chunks, '.' and '/' key separators, a missing chunk (fill
+  raw, zlib, gzip and Blosc (lz4; zstd with bit shuffle) chunks, '.' and '/' key separators, a missing chunk (fill
   value), edge chunks, and an OME-Zarr multiscale group;
+- hdf5/volumes.h5 (h5py, oldest file format so Debian's libhdf5 1.10 reads it):
+  /raw_u1 (chunked, gzip), /raw_i2 (contiguous), /multi_f4 (4-D, channels
+  first, chunked), /multi_last_f8 (4-D, channels last);
 - weights/<blend>_<D>x<H>x<W>.npy: the bump and Gaussian tile weights computed
   independently from their definitions (chunkflow's bump floored at 1e-5 of its
   maximum; Gaussian with sigma = patch/8, centred at (P-1)/2), float32.
@@ -19,6 +22,7 @@ Writes, next to this script:
 import os
 import shutil
 
+import h5py
 import numpy as np
 import numcodecs
 import zarr
@@ -65,6 +69,9 @@ arrays = {
     "gzip_u2_3d": ((np.round(channel0 * 1000)).astype("<u2"), (5, 2, 4), numcodecs.GZip(level=3), "/"),
     "zlib_f4_4d_first": (expected, (1, 2, 3, 7), numcodecs.Zlib(level=1), "."),
     "raw_f8_4d_last": (np.moveaxis(expected, 0, -1).astype("<f8"), (4, 4, 4, 2), None, "."),
+    "blosc_lz4_f4_3d": (channel0.astype("<f4"), (3, 4, 5), numcodecs.Blosc(), "."),
+    "blosc_zstd_bitshuffle_u2_3d": ((np.round(channel0 * 1000)).astype("<u2"), (2, 6, 4),
+                                    numcodecs.Blosc(cname="zstd", clevel=7, shuffle=numcodecs.Blosc.BITSHUFFLE), "."),
 }
 for name, (values, chunks, compressor, separator) in arrays.items():
     array = zarr.open_array(path("zarr", name + ".zarr"), mode="w", shape=values.shape, chunks=chunks,
@@ -88,6 +95,16 @@ group.attrs["multiscales"] = [{"version": "0.4", "axes": [{"name": n, "type": "s
 group.create_dataset("0", data=channel0.astype("<f4"), chunks=(2, 3, 4), compressor=numcodecs.Zlib(level=1))
 group.create_dataset("1", data=channel0[::2, ::2, ::2].astype("<f4"), chunks=(2, 2, 2))
 np.save(path("zarr", "ome.expected.npy"), channel0.astype(np.float32))
+
+# HDF5 datasets.
+fresh("hdf5")
+with h5py.File(path("hdf5", "volumes.h5"), "w", libver="earliest") as f:
+    f.create_dataset("raw_u1", data=np.round(channel0 * 100).astype("u1"), chunks=(2, 3, 4), compression="gzip")
+    f.create_dataset("raw_i2", data=(np.round(channel0 * 1000) - 50).astype("<i2"))
+    f.create_dataset("multi_f4", data=expected, chunks=(1, 2, 3, 7))
+    f.create_dataset("multi_last_f8", data=np.moveaxis(expected, 0, -1).astype("<f8"))
+np.save(path("hdf5", "raw_u1.expected.npy"), np.round(channel0 * 100).astype(np.float32))
+np.save(path("hdf5", "raw_u1.npy"), np.round(channel0 * 100).astype("u1"))
 
 # Blend weights, from their definitions.
 fresh("weights")

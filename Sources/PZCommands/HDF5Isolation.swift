@@ -73,7 +73,7 @@ enum HDF5Isolation {
     }
 
     /// This executable (the worker is a hidden subcommand of it).
-    private static func executablePath() throws -> String {
+    static func executablePath() throws -> String {
         do {
             return try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         } catch {

@@ -17,13 +17,15 @@ struct PredictCommand: ParsableCommand {
         written atomically and recorded, so running the same command again after a kill resumes and \
         gives byte-identical output. --shard I/N computes one of N disjoint parts of a Zarr output.
 
-        Inputs: .npy (memory-mapped) or a Zarr v2 array directory (or OME-Zarr group; raw, zlib or \
-        gzip chunks), any integer or float type, 3-D (one channel) or 4-D (--channel-axis). \
+        Inputs: .npy (memory-mapped), a Zarr v2 array directory (or OME-Zarr group; raw, zlib, gzip \
+        or Blosc chunks), or an HDF5 dataset file.h5:/raw (read by region in pzconv's HDF5 worker \
+        process); any integer or float type, 3-D (one channel) or 4-D (--channel-axis). \
         Outputs: a Zarr v2 directory (.zarr; zlib chunks) or .npy, shape (C, D, H, W).
 
         Examples:
           pzconv predict net.pz raw.zarr -o affinity.zarr
           pzconv predict net.pz raw.npy -o prob.npy --blend gaussian --dtype uint8
+          pzconv predict net.pz volume.h5:/raw -o affinity.zarr
           pzconv predict net.pz raw.zarr -o affinity.zarr --shard 3/8
         """
     )
@@ -31,7 +33,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "The model: .pz (fast executor) or .pzir (reference executor).")
     var model: String
 
-    @Argument(help: "The input volume: a .npy file or a Zarr v2 directory.")
+    @Argument(help: "The input volume: a .npy file, a Zarr v2 directory, or file.h5:/dataset.")
     var input: String
 
     @Option(name: .shortAndLong, help: "The output: a .zarr directory or a .npy file.")
@@ -73,7 +75,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let options = try PredictOptions(self)
         let runner = try ModelRunner(path: model, options: executorOptions, memoryLimit: memoryOptions.limit)
-        let reader = try VolumeFile.reader(input, channelAxis: options.channelAxis)
+        let reader = try VolumeFile.reader(input, channelAxis: options.channelAxis, memoryLimit: memoryOptions.limit)
         guard reader.shape[0] == runner.inputChannels else {
             throw CommandError("\(input): has \(reader.shape[0]) channel(s) (shape \(reader.shape.shapeDescription), "
                                + "C, D, H, W); \(model) takes \(runner.inputChannels)")

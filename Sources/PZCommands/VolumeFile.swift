@@ -4,8 +4,15 @@ import PZVolume
 
 /// Opens `predict`'s input and output volumes by name.
 enum VolumeFile {
-    /// A `.npy` file, or a Zarr v2 array directory (or OME-Zarr group).
-    static func reader(_ path: String, channelAxis: ChannelAxis?) throws -> VolumeReader {
+    /// A `.npy` file, a Zarr v2 array directory (or OME-Zarr group), or an HDF5
+    /// dataset, `file.h5:/dataset` (read in pzconv's HDF5 worker process).
+    static func reader(_ path: String, channelAxis: ChannelAxis?, memoryLimit: MemoryLimit) throws -> VolumeReader {
+        if let colon = path.range(of: ":/", options: .backwards) {
+            let file = String(path[..<colon.lowerBound])
+            guard FileManager.default.fileExists(atPath: file) else { throw CommandError("\(file): no such file") }
+            return try HDF5VolumeReader(file: file, dataset: String(path[path.index(after: colon.lowerBound)...]),
+                                        channelAxis: channelAxis, memoryLimit: memoryLimit)
+        }
         do {
             if path.hasSuffix(".npy") { return try NPYVolumeReader(path: path, channelAxis: channelAxis) }
             var isDirectory: ObjCBool = false
@@ -16,7 +23,8 @@ enum VolumeFile {
             throw CommandError(error.description)
         }
         guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such file or directory") }
-        throw CommandError("\(path): unknown volume format (expected .npy or a Zarr v2 directory)")
+        if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") { throw CommandError("\(path): name the dataset: \(path):/raw") }
+        throw CommandError("\(path): unknown volume format (expected .npy, a Zarr v2 directory or file.h5:/dataset)")
     }
 
     /// A `.zarr` directory or a `.npy` file of `shape` (C, D, H, W).

@@ -41,21 +41,7 @@ public struct HDF5Dataset {
     /// Reads the whole dataset converted to float32 (HDF5 converts from any float
     /// or integer storage type). Fails on strings, compounds and other classes.
     public func readFloats() throws -> [Float] {
-        silenceHDF5Errors()
-        let fileType = H5Dget_type(handle.id)
-        guard fileType >= 0 else { throw HDF5Error(file: file.path, "cannot read the type of \(path)") }
-        let typeClass = H5Tget_class(fileType)
-        let elementSize = H5Tget_size(fileType)
-        _ = H5Tclose(fileType)
-        guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else {
-            throw HDF5Error(file: file.path, "dataset \(path) is not numeric (HDF5 type class \(typeClass.rawValue))")
-        }
-        // HDF5 converts through a buffer of at least one element of the stored type,
-        // whatever size a damaged file gives it (a 4 GiB "float" was seen).
-        guard (typeClass == H5T_FLOAT ? [2, 4, 8] : [1, 2, 4, 8]).contains(elementSize) else {
-            throw HDF5Error(file: file.path, "dataset \(path) has \(elementSize)-byte elements, not a float (2, 4 or 8 "
-                                             + "bytes) or integer (1, 2, 4 or 8 bytes) type")
-        }
+        try checkNumericType()
         let count = try shape().reduce(1) { partial, dim in
             let (product, overflow) = partial.multipliedReportingOverflow(by: dim)
             return overflow ? Int.max : product
@@ -76,5 +62,60 @@ public struct HDF5Dataset {
         }
         guard status >= 0 else { throw HDF5Error(file: file.path, "cannot read dataset \(path) (damaged or truncated file)") }
         return values
+    }
+
+    /// Reads the box `origin ..< origin + size` (one entry per axis, inside the
+    /// dataset) converted to float32, C order; only the chunks it touches are
+    /// read. At most 2^30 values per call.
+    public func readFloats(origin: [Int], size: [Int]) throws -> [Float] {
+        try checkNumericType()
+        let shape = try shape()
+        guard origin.count == shape.count, size.count == shape.count,
+              (0..<shape.count).allSatisfy({ origin[$0] >= 0 && size[$0] >= 0 && origin[$0] <= shape[$0] - size[$0] }) else {
+            throw HDF5Error(file: file.path, "the region \(origin) + \(size) is not inside dataset \(path) of shape \(shape)")
+        }
+        let count = size.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        guard count <= HDF5Dataset.maximumElementCount else {
+            throw HDF5Error(file: file.path, "a region of \(count) values of \(path) is more than pzconv reads at once")
+        }
+        var values = [Float](repeating: 0, count: count)
+        guard count > 0 else { return values }
+        let fileSpace = H5Dget_space(handle.id)
+        guard fileSpace >= 0 else { throw HDF5Error(file: file.path, "cannot read the shape of \(path)") }
+        defer { _ = H5Sclose(fileSpace) }
+        let start = origin.map { hsize_t($0) }
+        let extent = size.map { hsize_t($0) }
+        let memorySpace = H5Screate_simple(Int32(size.count), extent, nil)
+        guard memorySpace >= 0 else { throw HDF5Error(file: file.path, "cannot describe a region of \(path)") }
+        defer { _ = H5Sclose(memorySpace) }
+        guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, extent, nil) >= 0 else {
+            throw HDF5Error(file: file.path, "cannot select the region \(origin) + \(size) of \(path)")
+        }
+        let status = values.withUnsafeMutableBufferPointer {
+            H5Dread(handle.id, pz_h5t_native_float(), memorySpace, fileSpace, pz_h5p_default(), $0.baseAddress)
+        }
+        guard status >= 0 else {
+            throw HDF5Error(file: file.path, "cannot read region \(origin) + \(size) of \(path) (damaged or truncated file)")
+        }
+        return values
+    }
+
+    /// Fails unless the stored type is a float (2, 4, 8 bytes) or integer (1, 2,
+    /// 4, 8 bytes): HDF5 converts through a buffer of at least one element of the
+    /// stored type, whatever size a damaged file gives it (a 4 GiB "float" was seen).
+    private func checkNumericType() throws {
+        silenceHDF5Errors()
+        let fileType = H5Dget_type(handle.id)
+        guard fileType >= 0 else { throw HDF5Error(file: file.path, "cannot read the type of \(path)") }
+        let typeClass = H5Tget_class(fileType)
+        let elementSize = H5Tget_size(fileType)
+        _ = H5Tclose(fileType)
+        guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else {
+            throw HDF5Error(file: file.path, "dataset \(path) is not numeric (HDF5 type class \(typeClass.rawValue))")
+        }
+        guard (typeClass == H5T_FLOAT ? [2, 4, 8] : [1, 2, 4, 8]).contains(elementSize) else {
+            throw HDF5Error(file: file.path, "dataset \(path) has \(elementSize)-byte elements, not a float (2, 4 or 8 "
+                                             + "bytes) or integer (1, 2, 4 or 8 bytes) type")
+        }
     }
 }

@@ -2,12 +2,14 @@ import Foundation
 import PZGraph
 
 /// The metadata of a Zarr v2 array (its `.zarray`), checked: C order, no
-/// filters, compressor none, `zlib` or `gzip`, chunk keys with `.` or `/`.
+/// filters, compressor none, `zlib`, `gzip` or `blosc`, chunk keys with `.` or `/`.
 struct ZarrArrayMetadata: Equatable {
     enum Compressor: Equatable {
         case none
         case zlib(level: Int)
         case gzip(level: Int)
+        /// Read only (its settings live in each chunk's header).
+        case blosc
     }
 
     var shape: [Int]
@@ -57,7 +59,8 @@ struct ZarrArrayMetadata: Equatable {
             switch settings["id"] as? String {
             case "zlib": compressor = .zlib(level: level)
             case "gzip": compressor = .gzip(level: level)
-            case let id?: throw VolumeError(path, "compressor '\(id)' is not supported (none, zlib or gzip)")
+            case "blosc": compressor = .blosc
+            case let id?: throw VolumeError(path, "compressor '\(id)' is not supported (none, zlib, gzip or blosc)")
             case nil: throw VolumeError(path, "compressor has no id")
             }
         default: throw VolumeError(path, "compressor must be null or an object")
@@ -87,6 +90,7 @@ struct ZarrArrayMetadata: Equatable {
         case .none: compressorText = "null"
         case .zlib(let level): compressorText = "{\"id\": \"zlib\", \"level\": \(level)}"
         case .gzip(let level): compressorText = "{\"id\": \"gzip\", \"level\": \(level)}"
+        case .blosc: preconditionFailure("pzconv writes zlib chunks")
         }
         return """
             {
@@ -122,6 +126,8 @@ struct ZarrArrayMetadata: Equatable {
             return stored
         case .zlib, .gzip:
             return try Zlib.inflate(stored, expectedCount: chunkByteCount, what: what)
+        case .blosc:
+            return try Blosc.decompress(stored, expectedCount: chunkByteCount, what: what)
         }
     }
 
@@ -130,6 +136,7 @@ struct ZarrArrayMetadata: Equatable {
         case .none: return raw
         case .zlib(let level): return Zlib.deflate(raw, level: Int32(level))
         case .gzip(let level): return Zlib.deflate(raw, level: Int32(level), gzip: true)
+        case .blosc: preconditionFailure("pzconv writes zlib chunks")
         }
     }
 }

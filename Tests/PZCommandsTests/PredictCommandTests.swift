@@ -8,11 +8,11 @@ import Testing
 @Suite struct PredictCommandTests {
     /// Two same-padded 3×3×3 convolutions (field of view 5) and a sigmoid, one
     /// channel in and two out, for an input of `shape` (D, H, W).
-    private func net(_ shape: [Int], in directory: String, name: String) throws -> String {
+    private func net(_ shape: [Int], in directory: String, name: String, channels: Int = 1) throws -> String {
         var b = GraphBuilder(name: "volume-net", seed: 11)
-        let x = b.input("raw", shape: [1, 1] + shape)
+        let x = b.input("raw", shape: [1, channels] + shape)
         let same = ConvolutionParameters(outputChannels: 3, kernel: [3, 3, 3], padBegin: [1, 1, 1], padEnd: [1, 1, 1])
-        let first = b.convolution("conv1", x, inputChannels: 1, same)
+        let first = b.convolution("conv1", x, inputChannels: channels, same)
         var second = same
         second.outputChannels = 2
         let conv2 = b.convolution("conv2", first, inputChannels: 3, second)
@@ -120,6 +120,36 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: output + ".partial"))
         }
         #expect(interrupted > 0, "no kill landed mid-run: the run is too short for this test")
+    }
+
+    /// HDF5 datasets written by h5py (Fixtures/volumes), read by region in the
+    /// HDF5 worker, give the bytes the same volume gives from a .npy: one
+    /// channel (uint8, chunked and gzip), and two (float32 channels first,
+    /// float64 channels last).
+    @Test func hdf5VolumesPredictLikeTheSameNPY() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let volumes = TestPaths.fixture("volumes")
+        let one = try net([4, 4, 4], in: directory, name: "one")
+        let two = try net([4, 4, 4], in: directory, name: "two", channels: 2)
+        let runs: [(model: String, input: String, axis: [String], output: String)] = [
+            (one, volumes + "/hdf5/volumes.h5:/raw_u1", [], "h5-one.npy"),
+            (one, volumes + "/hdf5/raw_u1.npy", [], "npy-one.npy"),
+            (two, volumes + "/hdf5/volumes.h5:/multi_f4", ["--channel-axis", "first"], "h5-first.npy"),
+            (two, volumes + "/hdf5/volumes.h5:/multi_last_f8", ["--channel-axis", "last"], "h5-last.npy"),
+            (two, volumes + "/npy/channels_last.npy", ["--channel-axis", "last"], "npy-last.npy"),
+        ]
+        for run in runs {
+            let result = try CLI.run(["predict", run.model, run.input, "-o", directory + "/" + run.output, "--overlap", "1"] + run.axis)
+            #expect(result.status == 0, "\(run.input): \(result.stderr)")
+        }
+        let bytes = { (name: String) in try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)) }
+        #expect(try bytes("h5-one.npy") == bytes("npy-one.npy"))
+        #expect(try bytes("h5-first.npy") == bytes("npy-last.npy"))
+        #expect(try bytes("h5-last.npy") == bytes("npy-last.npy"))
+        let missing = try CLI.run(["predict", one, volumes + "/hdf5/volumes.h5:/absent", "-o", directory + "/x.npy"])
+        #expect(missing.status == 1 && missing.stderr.contains("volumes.h5") && missing.stderr.contains("/absent"),
+                "\(missing.stderr)")
+        #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
     }
 
     /// Wrong inputs: one line naming the file and the problem, exit status 1.

@@ -40,7 +40,8 @@ import Testing
         #expect(throws: VolumeError.self) { try NPYVolumeReader(path: Self.root + "/npy/channels_last.npy") }
     }
 
-    @Test(arguments: ["raw_f4_3d", "zlib_u1_3d", "gzip_u2_3d", "zlib_f4_4d_first", "missing_chunk_fill", "ome"])
+    @Test(arguments: ["raw_f4_3d", "zlib_u1_3d", "gzip_u2_3d", "zlib_f4_4d_first", "missing_chunk_fill", "ome",
+                      "blosc_lz4_f4_3d", "blosc_zstd_bitshuffle_u2_3d"])
     func zarrArrays(name: String) throws {
         let reader = try ZarrVolumeReader(path: Self.root + "/zarr/\(name).zarr", channelAxis: .first)
         try check(reader, expected: try Self.expected("zarr/\(name).expected.npy"))
@@ -113,11 +114,17 @@ import Testing
         #expect { try reader.read(VolumeBox(origin: [0, 0, 0], size: [1, 1, 1])) } throws: { error in
             "\(error)".contains("bad.zarr/0.0.0") && "\(error)".contains("zlib")
         }
+        let blosc = directory + "/bad-blosc.zarr"
+        try FileManager.default.copyItem(atPath: Self.root + "/zarr/blosc_lz4_f4_3d.zarr", toPath: blosc)
+        try Data(repeating: 0x5A, count: 64).write(to: URL(fileURLWithPath: blosc + "/0.0.0"))
+        #expect { try ZarrVolumeReader(path: blosc).read(VolumeBox(origin: [0, 0, 0], size: [1, 1, 1])) } throws: { error in
+            "\(error)".contains("bad-blosc.zarr/0.0.0") && "\(error)".contains("Blosc")
+        }
         let metadata = try String(contentsOfFile: copy + "/.zarray", encoding: .utf8)
-        try metadata.replacingOccurrences(of: "\"zlib\"", with: "\"blosc\"")
+        try metadata.replacingOccurrences(of: "\"zlib\"", with: "\"lzma\"")
             .write(toFile: copy + "/.zarray", atomically: true, encoding: .utf8)
         #expect { try ZarrVolumeReader(path: copy) } throws: { error in
-            "\(error)".contains("bad.zarr/.zarray") && "\(error)".contains("blosc")
+            "\(error)".contains("bad.zarr/.zarray") && "\(error)".contains("lzma")
         }
         try "{\"zarr_format\": 2, \"shape\": [4, -1, 2]}".write(toFile: copy + "/.zarray", atomically: true, encoding: .utf8)
         #expect { try ZarrVolumeReader(path: copy) } throws: { error in "\(error)".contains("shape") }
