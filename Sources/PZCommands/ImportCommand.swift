@@ -54,9 +54,22 @@ struct ImportSource: ParsableArguments {
     @Option(help: "Override the input shape in the source layout, batch first: 1,1,18,192,192 (or name:1,1,18,192,192;…).")
     var inputShape: String?
 
+    @Option(help: "How volumes are scaled on their way in, kept in the model for predict: scale:1/255, meanstd:M,S, zscore, percentile:0.5,99.5.")
+    var normalize: String?
+
     /// These options again, as command-line arguments (for the worker process).
     var arguments: [String] {
         [model] + (weights.map { ["--weights", $0] } ?? []) + (inputShape.map { ["--input-shape", $0] } ?? [])
+            + (normalize.map { ["--normalize", $0] } ?? [])
+    }
+
+    /// `--normalize`, parsed.
+    func normalization() throws -> InputNormalization? {
+        do {
+            return try normalize.map { try InputNormalization(parsing: $0) }
+        } catch {
+            throw CommandError("--normalize: \(error)")
+        }
     }
 
     /// The file libhdf5 would read: the weights when given, else the model.
@@ -65,6 +78,7 @@ struct ImportSource: ParsableArguments {
     /// The checks that need no file read: a known format with the weights it needs.
     func validateInputs() throws {
         _ = try inputShape.map { try InputShapeOverride(parsing: $0) }
+        _ = try normalization()
         switch ModelFormat(path: model) {
         case .caffe:
             guard weights != nil else {
@@ -91,16 +105,26 @@ struct ImportSource: ParsableArguments {
     func importGraph(memoryLimit: MemoryLimit) throws -> Graph {
         try validateInputs()
         let shapes = try inputShape.map { try InputShapeOverride(parsing: $0) } ?? InputShapeOverride()
+        var graph: Graph
         switch (ModelFormat(path: model), weights) {
         case (.caffe, let weights?):
-            return try CaffeImporter.importModel(prototxt: model, weights: weights, inputShape: shapes, memoryLimit: memoryLimit)
+            graph = try CaffeImporter.importModel(prototxt: model, weights: weights, inputShape: shapes, memoryLimit: memoryLimit)
         case (.keras, let weights?):
-            return try KerasImporter.importModel(json: model, weights: weights, inputShape: shapes, memoryLimit: memoryLimit)
+            graph = try KerasImporter.importModel(json: model, weights: weights, inputShape: shapes, memoryLimit: memoryLimit)
         case (.keras, nil):
-            return try KerasImporter.importModel(h5: model, inputShape: shapes, memoryLimit: memoryLimit)
+            graph = try KerasImporter.importModel(h5: model, inputShape: shapes, memoryLimit: memoryLimit)
         default:
             throw CommandError("\(model): unknown model format")  // validateInputs refused it already
         }
+        if let normalization = try normalization() {
+            for index in graph.nodes.indices {
+                if case .input(var parameters) = graph.nodes[index].op {
+                    parameters.normalization = normalization
+                    graph.nodes[index].op = .input(parameters)
+                }
+            }
+        }
+        return graph
     }
 }
 

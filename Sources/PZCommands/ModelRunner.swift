@@ -13,6 +13,8 @@ final class ModelRunner {
     let outputPatch: [Int]
     /// SHA-256 of the model file, hex.
     let digest: String
+    /// The normalization the model states for its input (`import --normalize`).
+    let normalization: InputNormalization?
     private let inputName: String
     private let outputName: String
     private let fast: FastExecutor?
@@ -35,6 +37,7 @@ final class ModelRunner {
         inputName = inputs[0].outputs[0]
         outputName = first.tensor
         inputChannels = parameters.shape[1]
+        normalization = parameters.normalization
         inputPatch = Array(parameters.shape[2...])
         outputChannels = outputShape[1]
         outputPatch = Array(outputShape[2...])

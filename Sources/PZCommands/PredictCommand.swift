@@ -45,6 +45,9 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Output voxels shared by neighbouring tiles, D,H,W (default: half the output patch).")
     var overlap: String?
 
+    @Option(help: "Scale the input: scale:1/255, meanstd:M,S, zscore or percentile:0.5,99.5 (default: what the model states, from import --normalize; else none).")
+    var normalize: String?
+
     @Option(help: "How overlapping tiles combine: bump (chunkflow), gaussian (nnU-Net, σ = patch/8), mean, or crop (tile centres only).")
     var blend = "bump"
 
@@ -75,7 +78,14 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let options = try PredictOptions(self)
         let runner = try ModelRunner(path: model, options: executorOptions, memoryLimit: memoryOptions.limit)
-        let reader = try VolumeFile.reader(input, channelAxis: options.channelAxis, memoryLimit: memoryOptions.limit)
+        var reader = try VolumeFile.reader(input, channelAxis: options.channelAxis, memoryLimit: memoryOptions.limit)
+        var normalization: VolumeNormalization?
+        if let stated = options.normalization ?? runner.normalization {
+            if stated.needsVolumeStatistics { printToStandardError("predict: \(stated) needs a pass over \(input) first") }
+            let concrete = try wrap(input) { try VolumeNormalization(stated, volume: reader) }
+            reader = NormalizedVolume(reader, concrete)
+            normalization = concrete
+        }
         guard reader.shape[0] == runner.inputChannels else {
             throw CommandError("\(input): has \(reader.shape[0]) channel(s) (shape \(reader.shape.shapeDescription), "
                                + "C, D, H, W); \(model) takes \(runner.inputChannels)")
@@ -91,6 +101,7 @@ struct PredictCommand: ParsableCommand {
         }
         let chunkShape = (0..<3).map { min(options.chunk?[$0] ?? runner.outputPatch[$0], spatial[$0]) }
         let identity = "model sha256 \(runner.digest); " + options.identity(chunkShape: chunkShape, kept: kept)
+            + "; input \(normalization.map { "\($0)" } ?? "as stored")"
         let outputShape = [kept.count] + spatial
         let writer = try wrap(output) {
             try VolumeFile.writer(output, shape: outputShape, chunkShape: chunkShape, dataType: options.dataType,
@@ -98,16 +109,20 @@ struct PredictCommand: ParsableCommand {
         }
         let prediction = TiledPrediction(grid: grid, chunks: writer.chunks, blend: options.blend, padding: options.padding,
                                          keptChannels: kept)
-        var lastReport = Date()
+        do {
+            try memoryOptions.limit.check(prediction.memoryBound(inputChannels: runner.inputChannels,
+                                                                 outputChannels: runner.outputChannels),
+                                          for: "the chunk accumulators and tiles of --chunk \(chunkShape.map(String.init).joined(separator: ","))")
+        } catch let error as MemoryLimitError {
+            throw CommandError("\(input): \(error)")
+        }
+        let progress = ProgressReport(voxelsPerTile: runner.outputPatch.reduce(1, *))
         let summary = try wrap(output) {
-            try prediction.run(reader: reader, writer: writer, shard: options.shard, model: runner.run) { done, total in
-                guard Date().timeIntervalSince(lastReport) >= 5 || done == total else { return }
-                lastReport = Date()
-                printToStandardError("predict: \(done)/\(total) tiles")
-            }
+            try prediction.run(reader: reader, writer: writer, shard: options.shard, model: runner.run,
+                               progress: progress.update)
         }
         try wrap(output) { try writer.finish() }
-        let report = PredictReport(summary: summary, shard: options.shard, output: output)
+        let report = PredictReport(summary: summary, shard: options.shard, output: output, normalization: normalization)
         print(json ? report.json : report.text)
     }
 

@@ -1,3 +1,4 @@
+import PZGraph
 import PZVolume
 
 /// `predict`'s options, parsed and checked before any file is read.
@@ -10,6 +11,7 @@ struct PredictOptions {
     var channels: [Int]?
     var chunk: [Int]?
     var shard: Shard
+    var normalization: InputNormalization?
 
     init(_ command: PredictCommand) throws {
         func choice<T: RawRepresentable & CaseIterable>(_ text: String, _ option: String) throws -> T where T.RawValue == String {
@@ -26,6 +28,11 @@ struct PredictOptions {
             shard = try command.shard.map { try Shard(parsing: $0) } ?? .whole
         } catch let error as VolumeError {
             throw CommandError(error.description)
+        }
+        do {
+            normalization = try command.normalize.map { try InputNormalization(parsing: $0) }
+        } catch {
+            throw CommandError("--normalize: \(error)")
         }
         overlap = try command.overlap.map { try Self.triple($0, "overlap", minimum: 0) }
         chunk = try command.chunk.map { try Self.triple($0, "chunk", minimum: 1) }

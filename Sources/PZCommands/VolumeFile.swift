@@ -50,6 +50,7 @@ struct PredictReport {
     let summary: TiledPrediction.Summary
     let shard: Shard
     let output: String
+    let normalization: VolumeNormalization?
 
     /// Peak resident memory of this process, in bytes.
     static var peakResidentBytes: Int {
@@ -66,6 +67,7 @@ struct PredictReport {
             + "\(summary.tiles) tiles, \(summary.voxels) voxels in \(String(format: "%.2f", summary.seconds)) s "
             + "(\(String(format: "%.3g", voxelsPerSecond)) voxels/s, model \(String(format: "%.0f", share))%), "
             + "peak memory \(peak)" + (shard == .whole ? "" : ", shard \(shard)")
+            + (normalization.map { ", input \($0)" } ?? "")
     }
 
     /// The share of the time spent in the model, in percent.
@@ -77,6 +79,8 @@ struct PredictReport {
         "tiles": \(summary.tiles), "tiles_skipped": \(summary.tilesSkipped), "chunks_written": \(summary.chunksWritten), \
         "chunks_already_done": \(summary.chunksAlreadyDone), "voxels": \(summary.voxels), \
         "seconds": \(summary.seconds), "model_seconds": \(summary.modelSeconds), \
+        "input_wait_seconds": \(summary.inputWaitSeconds), \
+        "normalization": \(normalization.map { "\"\($0)\"" } ?? "null"), \
         "voxels_per_second": \(voxelsPerSecond), "peak_rss_bytes": \(Self.peakResidentBytes)}
         """
     }

@@ -15,13 +15,13 @@ extension FuzzTarget {
 
     /// A `.caffemodel.h5` held in memory (an HDF5 file image), imported with the
     /// same fixed prototxt: HDF5 groups and datasets `/data/<layer>/<i>` read for
-    /// each layer of the net. Each input meets a fresh libhdf5 (`HDF5Library.reset`).
+    /// each layer of the net.
     public static let caffeH5 = FuzzTarget(
-        name: "caffe_h5", summary: ".caffemodel.h5 bytes (HDF5 image in memory), imported with a fixed prototxt"
+        name: "caffe_h5", summary: ".caffemodel.h5 bytes (HDF5 image in memory), imported with a fixed prototxt",
+        readsHDF5: true
     ) { bytes in
         guard HDF5File.isHDF5(bytes: bytes) else { return }  // the caffemodel target's inputs
         importCaffe(weights: bytes, path: "fuzz.caffemodel.h5")
-        HDF5Library.reset()
     }
 
     static let caffeWeightsNet = FuzzFixture.text("caffe-fork/real_net_layers/net.prototxt")

@@ -1,5 +1,6 @@
 import Foundation
 import PZGraph
+import PZHDF5
 
 /// One fuzz target: a body that consumes the bytes of one input file of a format
 /// and ignores the errors a hostile input is meant to produce. A crash, a hang or
@@ -11,20 +12,28 @@ public struct FuzzTarget: Sendable {
     public let name: String
     /// What an input is and what the body does with it.
     public let summary: String
+    /// Whether an input reaches libhdf5 (from a fuzzed file, not a fixed one).
+    public let readsHDF5: Bool
     private let body: @Sendable ([UInt8]) -> Void
 
-    init(name: String, summary: String, body: @escaping @Sendable ([UInt8]) -> Void) {
+    init(name: String, summary: String, readsHDF5: Bool = false, body: @escaping @Sendable ([UInt8]) -> Void) {
         self.name = name
         self.summary = summary
+        self.readsHDF5 = readsHDF5
         self.body = body
     }
 
     /// Consumes one input.
     public func run(_ bytes: [UInt8]) { body(bytes) }
 
-    /// Consumes one input given as libFuzzer gives it.
+    /// Consumes one input given as libFuzzer gives it; for an HDF5 target, then
+    /// resets libhdf5 (`HDF5Library.reset`), so that every input meets the library
+    /// as a one-file `pzconv` process does and a crash reproduces from its input
+    /// alone. Only for the single-threaded fuzz executables: the reset must not
+    /// run while another thread uses libhdf5.
     public func run(_ start: UnsafeRawPointer, _ count: Int) {
         run(Array(UnsafeRawBufferPointer(start: count > 0 ? start : nil, count: count)))
+        if readsHDF5 { HDF5Library.reset() }
     }
 
     /// Every target, in the order `Scripts/fuzz.sh all` runs them.

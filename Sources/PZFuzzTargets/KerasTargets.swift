@@ -20,14 +20,12 @@ extension FuzzTarget {
     static let kerasJSONWeights = FuzzFixture.bytes("keras/json_weights-k3/weights.h5")
 
     /// A full Keras model `.h5` held in memory (an HDF5 file image): attributes,
-    /// the model config inside, and the weights of `/model_weights`. Each input
-    /// meets a fresh libhdf5 (`HDF5Library.reset`).
+    /// the model config inside, and the weights of `/model_weights`.
     public static let kerasH5 = FuzzTarget(
-        name: "keras_h5", summary: "full Keras model .h5 bytes (HDF5 image in memory)"
+        name: "keras_h5", summary: "full Keras model .h5 bytes (HDF5 image in memory)", readsHDF5: true
     ) { bytes in
         if let graph = try? KerasImporter.importModel(h5Bytes: bytes, name: "fuzz.h5", memoryLimit: memoryLimit) {
             _ = try? PZIRFile.encode(graph)
         }
-        HDF5Library.reset()
     }
 }

@@ -2,16 +2,20 @@
 /// model (what `pzconv run` reads and writes).
 public struct InputParameters: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
-        case shape, sourceLayout = "source_layout"
+        case shape, sourceLayout = "source_layout", normalization
     }
 
     /// 5-D NCDHW shape.
     public var shape: [Int]
     public var sourceLayout: DataLayout
+    /// How whole volumes are scaled on their way in (`predict`), when the model
+    /// states it (`import --normalize`).
+    public var normalization: InputNormalization?
 
-    public init(shape: [Int], sourceLayout: DataLayout) {
+    public init(shape: [Int], sourceLayout: DataLayout, normalization: InputNormalization? = nil) {
         self.shape = shape
         self.sourceLayout = sourceLayout
+        self.normalization = normalization
     }
 }
 

@@ -26,6 +26,21 @@ public struct TiledPrediction {
         self.keptChannels = keptChannels
     }
 
+    /// The most bytes a run holds for `inputChannels` in and the model's
+    /// `outputChannels` out, besides the model: the chunk accumulators of a slab
+    /// one output patch plus one chunk deep across the volume's H × W (Σ w·y per
+    /// kept channel and Σ w, float32), two tiles' inputs (one read ahead), one
+    /// tile's output and weights.
+    public func memoryBound(inputChannels: Int, outputChannels: Int) -> Int {
+        let chunkDepth = chunks.chunkShape[0]
+        let slabs = (grid.outputPatch[0] + chunkDepth - 1) / chunkDepth + 2
+        let slabVoxels = min(slabs * chunkDepth, chunks.volumeShape[0]) * chunks.volumeShape[1] * chunks.volumeShape[2]
+        let product = slabVoxels.multipliedReportingOverflow(by: (keptChannels.count + 1) * 4)
+        let accumulators = product.overflow ? Int.max : product.partialValue
+        let tiles = 2 * inputChannels * grid.inputPatch.reduce(1, *) * 4 + (outputChannels + 1) * grid.outputPatch.reduce(1, *) * 4
+        return accumulators.addingReportingOverflow(tiles).overflow ? Int.max : accumulators + tiles
+    }
+
     /// What a run did.
     public struct Summary: Sendable {
         public var tiles = 0
@@ -34,8 +49,10 @@ public struct TiledPrediction {
         public var chunksAlreadyDone = 0
         /// Output voxels written (per channel).
         public var voxels = 0
-        /// Seconds in the model, and in all.
+        /// Seconds in the model, waiting for a tile's input (read ahead on another
+        /// thread while the model runs), and in all.
         public var modelSeconds = 0.0
+        public var inputWaitSeconds = 0.0
         public var seconds = 0.0
     }
 
@@ -58,8 +75,15 @@ public struct TiledPrediction {
         summary.tilesSkipped = grid.tileCount - tiles.count
         var accumulators: [[Int]: ChunkAccumulator] = [:]
         let outputVoxels = grid.outputPatch.reduce(1, *)
+        let inputs = ReadAhead(reader: reader, padding: padding, boxes: tiles.map(\.input))
+        defer {
+            inputs.drain()
+            summary.inputWaitSeconds = inputs.waitSeconds
+        }
+        // The same weights for every tile, except under crop.
+        let sharedWeights = blend == .crop ? nil : blend.weights(patch: grid.outputPatch)
         for (number, tile) in tiles.enumerated() {
-            let input = try reader.read(tile.input, padding: padding)
+            let input = try inputs.take()
             let modelStart = Date()
             let output = try model(input)
             summary.modelSeconds += Date().timeIntervalSince(modelStart)
@@ -67,11 +91,11 @@ public struct TiledPrediction {
                 throw VolumeError("the model returned \(output.count) values for an output patch of \(grid.outputPatch) "
                                   + "voxels; channels \(keptChannels) were asked for")
             }
-            let weights = TileWeights(blend, grid: grid, tile: tile)
+            let weights = sharedWeights ?? TileWeights(blend, grid: grid, tile: tile).values
             for position in chunks.positions(touching: tile.output) where pending.contains(position) {
                 let box = chunks.box(position)
                 accumulators[position, default: ChunkAccumulator(box: box, channels: keptChannels.count)]
-                    .add(output, weights: weights.values, tile: tile.output, channels: keptChannels)
+                    .add(output, weights: weights, tile: tile.output, channels: keptChannels)
             }
             summary.tiles += 1
             progress?(number + 1, tiles.count)

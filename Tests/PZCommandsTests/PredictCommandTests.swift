@@ -152,6 +152,40 @@ import Testing
         #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
     }
 
+    /// A normalization the model states (import --normalize) and the same given
+    /// on the command line give the same bytes; import keeps it in the .pzir.
+    @Test func normalizationStatedOrGivenIsTheSame() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let plain = try net([6, 16, 16], in: directory, name: "plain")
+        var graph = try PZIRFile.read(from: plain)
+        guard case .input(var parameters) = graph.nodes[0].op else { Issue.record("no input first"); return }
+        parameters.normalization = .percentile(low: 1, high: 99)
+        graph.nodes[0].op = .input(parameters)
+        let stated = directory + "/stated.pzir"
+        try PZIRFile.write(graph, to: stated)
+        let (raw, _) = try volume(in: directory)
+        let given = try CLI.run(["predict", plain, raw, "-o", directory + "/given.npy", "--normalize", "percentile:1,99", "--json"])
+        #expect(given.status == 0 && given.stdout.contains("clamping to"), "\(given.stderr) \(given.stdout)")
+        #expect(try CLI.run(["predict", stated, raw, "-o", directory + "/stated.npy"]).status == 0)
+        #expect(try CLI.run(["predict", plain, raw, "-o", directory + "/none.npy"]).status == 0)
+        let bytes = { (name: String) in try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)) }
+        #expect(try bytes("given.npy") == bytes("stated.npy"))
+        #expect(try bytes("given.npy") != bytes("none.npy"))
+
+        let fixture = TestPaths.fixture("caffe/residual_block3d")
+        let imported = directory + "/imported.pzir"
+        let result = try CLI.run(["import", fixture + "/net.prototxt", "--weights", fixture + "/net.caffemodel",
+                                  "--normalize", "scale:1/255", "-o", imported])
+        #expect(result.status == 0, "\(result.stderr)")
+        let input = try PZIRFile.read(from: imported).nodes.first { if case .input = $0.op { true } else { false } }
+        if case .input(let read)? = input?.op { #expect(read.normalization == .scale(1 / 255)) }
+        let bad = try CLI.run(["import", fixture + "/net.prototxt", "--weights", fixture + "/net.caffemodel",
+                               "--normalize", "minmax", "-o", directory + "/bad.pzir"])
+        #expect(bad.status == 1 && bad.stderr.contains("--normalize") && bad.stderr.split(separator: "\n").count == 1,
+                "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/bad.pzir"))
+    }
+
     /// Wrong inputs: one line naming the file and the problem, exit status 1.
     @Test func wrongVolumesAndOptionsAreRefused() throws {
         let directory = try TestPaths.makeTemporaryDirectory()
@@ -167,6 +201,8 @@ import Testing
             (["predict", model, raw, "-o", directory + "/o.zarr", "--overlap", "6"], "overlap 6 along D"),
             (["predict", model, raw, "-o", directory + "/o.zarr", "--channels", "0,5"], "--channels"),
             (["predict", model, directory + "/absent.npy", "-o", directory + "/o.zarr"], "absent.npy"),
+            (["predict", model, raw, "-o", directory + "/o.zarr", "--chunk", "14,37,29", "--max-memory", "150K"],
+             "chunk accumulators and tiles of --chunk 14,37,29 need"),
         ]
         for (arguments, message) in cases {
             let result = try CLI.run(arguments)
