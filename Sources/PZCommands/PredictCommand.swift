@@ -20,7 +20,7 @@ struct PredictCommand: ParsableCommand {
         Inputs: .npy (memory-mapped), a Zarr v2 array directory (or OME-Zarr group; raw, zlib, gzip \
         or Blosc chunks), or an HDF5 dataset file.h5:/raw (read by region in pzconv's HDF5 worker \
         process); any integer or float type, 3-D (one channel) or 4-D (--channel-axis). \
-        Outputs: a Zarr v2 directory (.zarr; zlib chunks) or .npy, shape (C, D, H, W).
+        Outputs: a Zarr v2 directory (.zarr; Blosc LZ4 chunks, as zarr-python writes by default) or .npy, shape (C, D, H, W).
 
         Examples:
           pzconv predict net.pz raw.zarr -o affinity.zarr

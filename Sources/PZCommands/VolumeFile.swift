@@ -79,7 +79,8 @@ struct PredictReport {
         "tiles": \(summary.tiles), "tiles_skipped": \(summary.tilesSkipped), "chunks_written": \(summary.chunksWritten), \
         "chunks_already_done": \(summary.chunksAlreadyDone), "voxels": \(summary.voxels), \
         "seconds": \(summary.seconds), "model_seconds": \(summary.modelSeconds), \
-        "input_wait_seconds": \(summary.inputWaitSeconds), \
+        "input_wait_seconds": \(summary.inputWaitSeconds), "blend_seconds": \(summary.blendSeconds), \
+        "write_seconds": \(summary.writeSeconds), \
         "normalization": \(normalization.map { "\"\($0)\"" } ?? "null"), \
         "voxels_per_second": \(voxelsPerSecond), "peak_rss_bytes": \(Self.peakResidentBytes)}
         """

@@ -74,9 +74,11 @@ public struct ArrayDataType: Equatable, Sendable, CustomStringConvertible {
         var bytes = [UInt8](repeating: 0, count: values.count * size)
         switch (kind, size) {
         case (.float, 4):
-            for (index, value) in values.enumerated() { store(UInt64(value.bitPattern), at: index, in: &bytes) }
+            // x86-64 and arm64 are little-endian: the bytes as they are.
+            bytes.withUnsafeMutableBytes { target in values.withUnsafeBytes { target.copyMemory(from: $0) } }
         case (.float, 2):
-            for (index, value) in values.enumerated() { store(UInt64(Float16(value).bitPattern), at: index, in: &bytes) }
+            let halves = values.map { Float16($0).bitPattern.littleEndian }
+            bytes.withUnsafeMutableBytes { target in halves.withUnsafeBytes { target.copyMemory(from: $0) } }
         case (.unsigned, 1):
             for (index, value) in values.enumerated() {
                 bytes[index] = UInt8((value * 255).rounded().clamped(0, 255))
@@ -85,10 +87,6 @@ public struct ArrayDataType: Equatable, Sendable, CustomStringConvertible {
             preconditionFailure("outputs are float32, float16 or uint8")
         }
         return bytes
-    }
-
-    private func store(_ bits: UInt64, at index: Int, in bytes: inout [UInt8]) {
-        for byte in 0..<size { bytes[index * size + byte] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(byte))) }
     }
 
     /// `--dtype`: float32, float16 or uint8.

@@ -23,4 +23,18 @@ enum Blosc {
         }
         return output
     }
+
+    /// Compresses `bytes` of `typeSize`-byte elements as zarr-python's default
+    /// does: LZ4, level 5, byte shuffle (fast, and it suits float predictions,
+    /// which zlib barely shrinks), one thread.
+    static func compress(_ bytes: [UInt8], typeSize: Int) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: bytes.count + Int(BLOSC_MAX_OVERHEAD))
+        let written = output.withUnsafeMutableBytes {
+            blosc_compress_ctx(5, Int32(BLOSC_SHUFFLE), typeSize, bytes.count, bytes, $0.baseAddress, $0.count,
+                               "lz4", 0, 1)
+        }
+        precondition(written > 0, "Blosc cannot compress into its own bound")
+        output.removeLast(output.count - Int(written))
+        return output
+    }
 }

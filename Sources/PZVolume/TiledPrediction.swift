@@ -53,6 +53,9 @@ public struct TiledPrediction {
         /// thread while the model runs), and in all.
         public var modelSeconds = 0.0
         public var inputWaitSeconds = 0.0
+        /// Seconds adding tiles into the accumulators, and finishing and writing chunks.
+        public var blendSeconds = 0.0
+        public var writeSeconds = 0.0
         public var seconds = 0.0
     }
 
@@ -91,6 +94,8 @@ public struct TiledPrediction {
                 throw VolumeError("the model returned \(output.count) values for an output patch of \(grid.outputPatch) "
                                   + "voxels; channels \(keptChannels) were asked for")
             }
+            let blendStart = Date()
+            defer { summary.blendSeconds += Date().timeIntervalSince(blendStart) }
             let weights = sharedWeights ?? TileWeights(blend, grid: grid, tile: tile).values
             for position in chunks.positions(touching: tile.output) where pending.contains(position) {
                 let box = chunks.box(position)
@@ -103,6 +108,8 @@ public struct TiledPrediction {
             // after the next tile's D origin.
             let nextStart = number + 1 < tiles.count ? tiles[number + 1].output.origin[0] : Int.max
             for (position, accumulator) in accumulators where accumulator.box.end[0] <= nextStart {
+                let writeStart = Date()
+                defer { summary.writeSeconds += Date().timeIntervalSince(writeStart) }
                 try writer.write(position, values: try accumulator.normalized(path: writer.path))
                 accumulators[position] = nil
                 pending.remove(position)
@@ -131,20 +138,36 @@ struct ChunkAccumulator {
     }
 
     /// Adds the part of a tile's output (all the model's channels over `tile`)
-    /// that falls in this chunk.
+    /// that falls in this chunk. The rows it touches are inside both boxes by
+    /// construction (checked once here), so the row loops use unchecked pointers.
     mutating func add(_ output: [Float], weights tileWeights: [Float], tile: VolumeBox, channels: [Int]) {
         let common = tile.intersection(box)
+        guard !common.isEmpty else { return }
         let tileVoxels = tile.voxelCount
         let chunkVoxels = box.voxelCount
-        for d in common.origin[0]..<common.end[0] {
-            for h in common.origin[1]..<common.end[1] {
-                let tileRow = ((d - tile.origin[0]) * tile.size[1] + (h - tile.origin[1])) * tile.size[2] - tile.origin[2]
-                let chunkRow = ((d - box.origin[0]) * box.size[1] + (h - box.origin[1])) * box.size[2] - box.origin[2]
-                for w in common.origin[2]..<common.end[2] {
-                    let weight = tileWeights[tileRow + w]
-                    weights[chunkRow + w] += weight
-                    for (kept, channel) in channels.enumerated() {
-                        sums[kept * chunkVoxels + chunkRow + w] += weight * output[channel * tileVoxels + tileRow + w]
+        precondition(tileWeights.count == tileVoxels && channels.allSatisfy { ($0 + 1) * tileVoxels <= output.count }
+                     && sums.count == channels.count * chunkVoxels, "tile and chunk buffers do not match their boxes")
+        let width = common.size[2]
+        output.withUnsafeBufferPointer { output in
+            tileWeights.withUnsafeBufferPointer { tileWeights in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    weights.withUnsafeMutableBufferPointer { weights in
+                        for d in common.origin[0]..<common.end[0] {
+                            for h in common.origin[1]..<common.end[1] {
+                                let tileRow = ((d - tile.origin[0]) * tile.size[1] + (h - tile.origin[1])) * tile.size[2]
+                                    + (common.origin[2] - tile.origin[2])
+                                let chunkRow = ((d - box.origin[0]) * box.size[1] + (h - box.origin[1])) * box.size[2]
+                                    + (common.origin[2] - box.origin[2])
+                                let weightRow = tileWeights.baseAddress! + tileRow
+                                let totalRow = weights.baseAddress! + chunkRow
+                                for w in 0..<width { totalRow[w] += weightRow[w] }
+                                for (kept, channel) in channels.enumerated() {
+                                    let source = output.baseAddress! + channel * tileVoxels + tileRow
+                                    let target = sums.baseAddress! + kept * chunkVoxels + chunkRow
+                                    for w in 0..<width { target[w] += weightRow[w] * source[w] }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -158,7 +181,10 @@ struct ChunkAccumulator {
         }
         let voxels = box.voxelCount
         var values = sums
-        for index in values.indices { values[index] /= weights[index % voxels] }
+        for channel in 0..<(values.count / voxels) {
+            let offset = channel * voxels
+            for voxel in 0..<voxels { values[offset + voxel] /= weights[voxel] }
+        }
         return values
     }
 }

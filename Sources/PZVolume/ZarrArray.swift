@@ -8,7 +8,8 @@ struct ZarrArrayMetadata: Equatable {
         case none
         case zlib(level: Int)
         case gzip(level: Int)
-        /// Read only (its settings live in each chunk's header).
+        /// LZ4 with byte shuffle when pzconv writes (zarr-python's default); any
+        /// Blosc settings when it reads (they live in each chunk's header).
         case blosc
     }
 
@@ -90,7 +91,7 @@ struct ZarrArrayMetadata: Equatable {
         case .none: compressorText = "null"
         case .zlib(let level): compressorText = "{\"id\": \"zlib\", \"level\": \(level)}"
         case .gzip(let level): compressorText = "{\"id\": \"gzip\", \"level\": \(level)}"
-        case .blosc: preconditionFailure("pzconv writes zlib chunks")
+        case .blosc: compressorText = "{\"id\": \"blosc\", \"cname\": \"lz4\", \"clevel\": 5, \"shuffle\": 1, \"blocksize\": 0}"
         }
         return """
             {
@@ -136,7 +137,7 @@ struct ZarrArrayMetadata: Equatable {
         case .none: return raw
         case .zlib(let level): return Zlib.deflate(raw, level: Int32(level))
         case .gzip(let level): return Zlib.deflate(raw, level: Int32(level), gzip: true)
-        case .blosc: preconditionFailure("pzconv writes zlib chunks")
+        case .blosc: return Blosc.compress(raw, typeSize: dataType.size)
         }
     }
 }

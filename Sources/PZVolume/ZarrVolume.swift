@@ -116,7 +116,8 @@ public final class ZarrVolumeReader: VolumeReader {
     }
 }
 
-/// A Zarr v2 array pzconv writes: (C, D, H, W), chunks of (C, chunk D, H, W),
+/// A Zarr v2 array pzconv writes: (C, D, H, W), chunks of (C, chunk D, H, W)
+/// compressed with Blosc (LZ4, byte shuffle: zarr-python's default),
 /// each written once, atomically (a temporary file renamed into place); a chunk
 /// file that exists is done. `.zattrs` records the run (model and options) that
 /// makes it, so a rerun resumes only the same run; processes of one run
@@ -136,7 +137,7 @@ public final class ZarrVolumeWriter: VolumeWriter {
         self.shape = shape
         chunks = try ChunkGrid(volumeShape: Array(shape.dropFirst()), chunkShape: chunkShape)
         metadata = ZarrArrayMetadata(shape: shape, chunks: [shape[0]] + chunkShape, dataType: dataType,
-                                     compressor: .zlib(level: 1))
+                                     compressor: .blosc)
         let manager = FileManager.default
         let attributes = Self.attributes(identity: identity)
         if manager.fileExists(atPath: path) {

@@ -44,6 +44,41 @@ import Testing
         #expect(output.values[voxels...].allSatisfy { abs($0 + 3) <= 3e-6 })
     }
 
+    /// The streamed, chunked blend equals a brute-force one over the whole volume:
+    /// Σ w·y / Σ w with each tile's own output (which here depends on where the
+    /// tile is, as a real net's border effects do).
+    @Test(arguments: cases, [BlendMode.bump, .gaussian, .mean])
+    func blendingEqualsABruteForceSum(_ testCase: Case, blend: BlendMode) throws {
+        let input = MemoryVolume(shape: [1] + testCase.volume, values: testValues(testCase.volume.reduce(1, *), seed: 5))
+        let grid = try TileGrid(volumeShape: testCase.volume, inputPatch: testCase.inputPatch,
+                                outputPatch: testCase.outputPatch, overlap: testCase.overlap)
+        let patchVoxels = testCase.outputPatch.reduce(1, *)
+        // Output: channel 0 = the tile's sequence number + the voxel's index in the patch / 1000.
+        var calls = 0
+        let output = try predict(testCase, blend: blend, input: input, channels: 1) { _ in
+            calls += 1
+            return (0..<patchVoxels).map { Float(calls) + Float($0) / 1000 }
+        }
+        let (depth, height, width) = (testCase.volume[0], testCase.volume[1], testCase.volume[2])
+        var sums = [Double](repeating: 0, count: depth * height * width)
+        var weights = [Double](repeating: 0, count: depth * height * width)
+        let tileWeights = blend.weights(patch: testCase.outputPatch)
+        let patch = testCase.outputPatch
+        for (number, tile) in grid.tiles.enumerated() {
+            for d in 0..<patch[0] { for h in 0..<patch[1] { for w in 0..<patch[2] {
+                let (z, y, x) = (tile.output.origin[0] + d, tile.output.origin[1] + h, tile.output.origin[2] + w)
+                guard z < depth, y < height, x < width else { continue }
+                let index = (d * patch[1] + h) * patch[2] + w
+                let weight = Double(tileWeights[index])
+                sums[(z * height + y) * width + x] += weight * (Double(number + 1) + Double(index) / 1000)
+                weights[(z * height + y) * width + x] += weight
+            } } }
+        }
+        let expected = zip(sums, weights).map { $0 / $1 }
+        let worst = zip(output.values, expected).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+        #expect(worst < 1e-5, "largest relative difference \(worst)")
+    }
+
     /// With --blend crop and an overlap of at least the net's field of view, the
     /// tiled output equals one run over the whole volume, exactly.
     @Test(arguments: [[10, 20, 20], [11, 23, 17], [16, 16, 40]])

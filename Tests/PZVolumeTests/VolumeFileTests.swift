@@ -65,7 +65,7 @@ import Testing
     }
 
     /// Our Zarr output read back, for every output type; its metadata is what
-    /// zarr-python writes (zlib chunks, C order, '.' keys).
+    /// zarr-python writes (Blosc LZ4 chunks with byte shuffle, C order, '.' keys).
     @Test(arguments: [ArrayDataType.float32, .float16, .uint8])
     func zarrOutputReadsBack(dataType: ArrayDataType) throws {
         let directory = try TestPaths.makeTemporaryDirectory()
@@ -95,7 +95,7 @@ import Testing
             #expect(zip(back, expected).allSatisfy { abs($0 - $1) <= tolerance })
         }
         let metadata = try String(contentsOfFile: path + "/.zarray", encoding: .utf8)
-        #expect(metadata.contains("\"dtype\": \"\(dataType)\"") && metadata.contains("\"id\": \"zlib\""))
+        #expect(metadata.contains("\"dtype\": \"\(dataType)\"") && metadata.contains("\"id\": \"blosc\""))
         // Another run's options on the same output: refused unless --overwrite.
         #expect(throws: VolumeError.self) {
             try ZarrVolumeWriter(path: path, shape: [2, 5, 6, 7], chunkShape: [2, 4, 3], dataType: dataType,
