@@ -17,10 +17,11 @@ enum ModelFile {
 
     /// Loads a `.pz` packed model (every check of `PackedModel.load` applies).
     static func loadPacked(_ path: String, instructionSet: InstructionSet? = nil,
-                           memoryLimit: MemoryLimit = .machine) throws -> PackedModel {
+                           memoryLimit: MemoryLimit = .machine, inputPatch: [Int]? = nil) throws -> PackedModel {
         guard path.hasSuffix(".pz") else {
             throw CommandError("\(path): not a packed model (expected .pz; make one with pzconv export)")
         }
-        return try PackedModel.load(path: path, instructionSet: instructionSet, memoryLimit: memoryLimit)
+        return try PackedModel.load(path: path, instructionSet: instructionSet, memoryLimit: memoryLimit,
+                                    inputPatch: inputPatch)
     }
 }

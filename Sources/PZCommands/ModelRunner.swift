@@ -20,10 +20,16 @@ final class ModelRunner {
     private let fast: FastExecutor?
     private let reference: ReferenceExecutor?
 
-    init(path: String, options: ExecutorOptions, memoryLimit: MemoryLimit) throws {
+    /// Loads the model; with `patch` (D, H, W), re-plans it in memory for that
+    /// input patch (a `.pz` gets the plan `export` would make for this CPU).
+    init(path: String, options: ExecutorOptions, memoryLimit: MemoryLimit, patch: [Int]? = nil) throws {
         let packed = path.hasSuffix(".pz")
-            ? try ModelFile.loadPacked(path, instructionSet: options.instructionSet(), memoryLimit: memoryLimit) : nil
-        let graph = try packed?.graph ?? ModelFile.loadGraph(path)
+            ? try ModelFile.loadPacked(path, instructionSet: options.instructionSet(), memoryLimit: memoryLimit,
+                                       inputPatch: patch)
+            : nil
+        var graph = try packed?.graph ?? ModelFile.loadGraph(path)
+        digest = SHA256.hexDigest(try readFileBytes(path))
+        if let patch, packed == nil { graph = try Self.resized(graph, patch: patch, path: path) }
         let inputs = graph.inputNodes
         guard inputs.count == 1, case .input(let parameters) = inputs[0].op, parameters.shape.count == 5,
               parameters.shape[0] == 1 else {
@@ -41,7 +47,6 @@ final class ModelRunner {
         inputPatch = Array(parameters.shape[2...])
         outputChannels = outputShape[1]
         outputPatch = Array(outputShape[2...])
-        digest = SHA256.hexDigest(try readFileBytes(path))
         if let packed {
             fast = FastExecutor(model: packed, threads: options.threadCount)
             reference = nil
@@ -49,6 +54,23 @@ final class ModelRunner {
             fast = nil
             reference = try ReferenceExecutor(graph: graph, memoryLimit: memoryLimit)
         }
+    }
+
+    /// `graph` with its one 3-D input resized to `patch`, shapes checked.
+    private static func resized(_ graph: Graph, patch: [Int], path: String) throws -> Graph {
+        var graph = graph
+        guard let index = graph.nodes.firstIndex(where: { if case .input = $0.op { true } else { false } }),
+              case .input(var parameters) = graph.nodes[index].op, parameters.shape.count == 5 else {
+            throw CommandError("\(path): --patch needs a model with one 3-D input")
+        }
+        parameters.shape = Array(parameters.shape.prefix(2)) + patch
+        graph.nodes[index].op = .input(parameters)
+        do {
+            _ = try graph.validate()
+        } catch let error as GraphError {
+            throw CommandError("\(path): cannot run at --patch \(patch.map(String.init).joined(separator: ",")): \(error)")
+        }
+        return graph
     }
 
     func run(_ input: [Float]) throws -> [Float] {

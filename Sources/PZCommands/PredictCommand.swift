@@ -42,6 +42,9 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "A 4-D input's channel axis: first (C, D, H, W) or last (D, H, W, C).")
     var channelAxis: String?
 
+    @Option(help: "Run the model at this input patch D,H,W instead of its own (re-planned in memory; the net must allow the size).")
+    var patch: String?
+
     @Option(help: "Output voxels shared by neighbouring tiles, D,H,W (default: half the output patch).")
     var overlap: String?
 
@@ -77,7 +80,8 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let options = try PredictOptions(self)
-        let runner = try ModelRunner(path: model, options: executorOptions, memoryLimit: memoryOptions.limit)
+        let runner = try ModelRunner(path: model, options: executorOptions, memoryLimit: memoryOptions.limit,
+                                     patch: options.patch)
         var reader = try VolumeFile.reader(input, channelAxis: options.channelAxis, memoryLimit: memoryOptions.limit)
         var normalization: VolumeNormalization?
         if let stated = options.normalization ?? runner.normalization {

@@ -10,6 +10,7 @@ struct PredictOptions {
     var dataType: ArrayDataType
     var channels: [Int]?
     var chunk: [Int]?
+    var patch: [Int]?
     var shard: Shard
     var normalization: InputNormalization?
 
@@ -36,6 +37,7 @@ struct PredictOptions {
         }
         overlap = try command.overlap.map { try Self.triple($0, "overlap", minimum: 0) }
         chunk = try command.chunk.map { try Self.triple($0, "chunk", minimum: 1) }
+        patch = try command.patch.map { try Self.triple($0, "patch", minimum: 1) }
         channels = try command.channels.map { text in
             let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !values.isEmpty, values.allSatisfy({ $0 != nil }), Set(values).count == values.count else {
@@ -59,6 +61,7 @@ struct PredictOptions {
     /// compared on resume.
     func identity(chunkShape: [Int], kept: [Int]) -> String {
         "blend \(blend.rawValue); pad \(padding.rawValue); overlap \(overlap.map { "\($0)" } ?? "default"); "
-            + "dtype \(dataType); channels \(kept); chunk \(chunkShape); channel axis \(channelAxis?.rawValue ?? "none")"
+            + "dtype \(dataType); channels \(kept); chunk \(chunkShape); channel axis \(channelAxis?.rawValue ?? "none"); "
+            + "patch \(patch.map { "\($0)" } ?? "the model's")"
     }
 }

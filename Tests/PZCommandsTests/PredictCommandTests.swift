@@ -59,6 +59,32 @@ import Testing
         #expect(predicted.values == expected.values)
     }
 
+    /// --patch re-plans the model for another tile size: the .pzir on the
+    /// reference executor still equals the whole-volume run under crop, and the
+    /// .pz re-planned in memory agrees with it.
+    @Test func patchReplansTheModel() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let tiled = try net([6, 16, 16], in: directory, name: "tile")
+        let whole = try net([14, 37, 29], in: directory, name: "whole")
+        let (raw, values) = try volume(in: directory)
+        let options = ["--blend", "crop", "--overlap", "4", "--patch", "9,20,12"]
+        let reference = try CLI.run(["predict", tiled, raw, "-o", directory + "/reference.npy", "--json"] + options)
+        #expect(reference.status == 0, "\(reference.stderr)")
+        try NPYFile.write(shape: [1, 14, 37, 29], values: values, to: directory + "/patch.npy")
+        #expect(try CLI.run(["run", whole, directory + "/patch.npy", "-o", directory + "/whole.npy"]).status == 0)
+        #expect(try NPYFile.read(directory + "/reference.npy").values == NPYFile.read(directory + "/whole.npy").values)
+
+        let packed = directory + "/tile.pz"
+        #expect(try CLI.run(["export", tiled, "-o", packed]).status == 0)
+        let fast = try CLI.run(["predict", packed, raw, "-o", directory + "/fast.npy"] + options)
+        #expect(fast.status == 0, "\(fast.stderr)")
+        let difference = zip(try NPYFile.read(directory + "/fast.npy").values, try NPYFile.read(directory + "/reference.npy").values)
+            .map { abs($0 - $1) }.max() ?? 1
+        #expect(difference < 1e-5)
+        let bad = try CLI.run(["predict", packed, raw, "-o", directory + "/bad.npy", "--patch", "9,0,12"])
+        #expect(bad.status == 1 && bad.stderr.contains("--patch"), "\(bad.stderr)")
+    }
+
     /// Shards 0/3, 1/3, 2/3 into one Zarr output give the same bytes as one run;
     /// a run cut short (chunks missing, a temporary file left) and run again too.
     @Test func shardsAndResumeAreByteIdentical() throws {

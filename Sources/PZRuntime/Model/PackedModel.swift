@@ -33,16 +33,19 @@ public final class PackedModel: @unchecked Sendable {
     /// Loads the file at `path` for `instructionSet` (default: the CPU's, or
     /// PZCONV_ISA's when set). A model whose activation buffers would take more
     /// than `memoryLimit` is refused (the executor allocates them).
+    /// With `inputPatch` (D, H, W), the model is planned again for that size of
+    /// its one 3-D input, as for another instruction set (the net must allow it).
     public static func load(path: String, instructionSet: InstructionSet? = nil,
-                            memoryLimit: MemoryLimit = .machine) throws -> PackedModel {
-        try load(ModelBytes(path: path), instructionSet: instructionSet ?? InstructionSet.current(), memoryLimit: memoryLimit)
+                            memoryLimit: MemoryLimit = .machine, inputPatch: [Int]? = nil) throws -> PackedModel {
+        try load(ModelBytes(path: path), instructionSet: instructionSet ?? InstructionSet.current(), memoryLimit: memoryLimit,
+                 inputPatch: inputPatch)
     }
 
     /// Loads a model from the bytes of a `.pz` file; `name` stands for the file in messages.
     public static func load(bytes: [UInt8], name: String = "(model in memory)",
                             instructionSet: InstructionSet? = nil, memoryLimit: MemoryLimit = .machine) throws -> PackedModel {
         try load(ModelBytes(copying: bytes, name: name), instructionSet: instructionSet ?? InstructionSet.current(),
-                 memoryLimit: memoryLimit)
+                 memoryLimit: memoryLimit, inputPatch: nil)
     }
 
     /// The kernel build for `instructionSet`.
@@ -54,13 +57,13 @@ public final class PackedModel: @unchecked Sendable {
     }
 
     private static func load(_ storage: ModelBytes, instructionSet: InstructionSet,
-                             memoryLimit: MemoryLimit) throws -> PackedModel {
+                             memoryLimit: MemoryLimit, inputPatch: [Int]?) throws -> PackedModel {
         let contents = try Contents(storage, memoryLimit: memoryLimit)
         let model: PackedModel
-        if contents.document.plan.isa == instructionSet {
+        if contents.document.plan.isa == instructionSet && inputPatch == nil {
             model = try PackedModel(contents, replannedFrom: nil)
         } else {
-            let replanned = try contents.replanned(for: instructionSet)
+            let replanned = try contents.replanned(for: instructionSet, inputPatch: inputPatch)
             model = try PackedModel(Contents(ModelBytes(copying: replanned, name: storage.name), memoryLimit: memoryLimit),
                                     replannedFrom: contents.document.plan.isa)
         }
@@ -184,7 +187,7 @@ private struct Contents {
     /// weights unpacked with the file's plan (checked first), the graph planned
     /// again with the same choices where they are choices (Winograd allowed or
     /// not, nodes kept on the reference kernel).
-    func replanned(for instructionSet: InstructionSet) throws -> [UInt8] {
+    func replanned(for instructionSet: InstructionSet, inputPatch: [Int]? = nil) throws -> [UInt8] {
         func fail(_ message: String) -> PackedModelError { PackedModelError(storage.name, message) }
         let planned = try validation.plannedNodes()
         var graph = self.graph
@@ -220,8 +223,21 @@ private struct Contents {
             return shapes[node.inputs[0]]![1] >= fileTuning.winogradMinimumInputChannels
         }
         let reference = Set(planned.filter { $0.1.kernel == .reference }.map(\.0.name))
-        let plan = try Exporter.plan(graph, isa: instructionSet, lanes: KernelTuning.of(instructionSet).lanes(for: graph),
-                                     winograd: !declinedWinograd, referenceNodes: reference)
-        return try Exporter.encode(graph, plan: plan, sourceModelSHA256: document.sourceModelSHA256)
+        if let inputPatch {
+            let inputs = graph.nodes.indices.filter { if case .input = graph.nodes[$0].op { true } else { false } }
+            guard inputs.count == 1, case .input(var parameters) = graph.nodes[inputs[0]].op, parameters.shape.count == 5,
+                  inputPatch.count == 3, inputPatch.allSatisfy({ $0 > 0 }) else {
+                throw fail("an input patch \(inputPatch) needs a model with one 3-D input")
+            }
+            parameters.shape = Array(parameters.shape.prefix(2)) + inputPatch
+            graph.nodes[inputs[0]].op = .input(parameters)
+        }
+        do {
+            let plan = try Exporter.plan(graph, isa: instructionSet, lanes: KernelTuning.of(instructionSet).lanes(for: graph),
+                                         winograd: !declinedWinograd, referenceNodes: reference)
+            return try Exporter.encode(graph, plan: plan, sourceModelSHA256: document.sourceModelSHA256)
+        } catch let error as GraphError where inputPatch != nil {
+            throw fail("cannot run at input patch \(inputPatch!.map(String.init).joined(separator: "×")): \(error)")
+        }
     }
 }
