@@ -80,6 +80,10 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let options = try PredictOptions(self)
+        let inputFile = input.range(of: ":/", options: .backwards).map { String(input[..<$0.lowerBound]) } ?? input
+        guard URL(fileURLWithPath: inputFile).standardizedFileURL != URL(fileURLWithPath: output).standardizedFileURL else {
+            throw CommandError("\(output): is the input too; write the prediction somewhere else")
+        }
         let runner = try ModelRunner(path: model, options: executorOptions, memoryLimit: memoryOptions.limit,
                                      patch: options.patch)
         var reader = try VolumeFile.reader(input, channelAxis: options.channelAxis, memoryLimit: memoryOptions.limit)

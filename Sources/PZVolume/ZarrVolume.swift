@@ -146,6 +146,9 @@ public final class ZarrVolumeWriter: VolumeWriter {
             if recorded == attributes && existing == metadata {
                 return  // the same run: resume
             }
+            guard manager.fileExists(atPath: path + "/.zarray") else {
+                throw VolumeError(path, "exists and is not a Zarr array; pzconv will not replace it")
+            }
             guard overwrite else {
                 throw VolumeError(path, "exists and was not made by this model with these options "
                                         + "(pass --overwrite to replace it)")

@@ -218,6 +218,7 @@ import Testing
         let model = try net([6, 16, 16], in: directory, name: "tile")
         let (raw, values) = try volume(in: directory)
         try NPYFile.write(shape: [2, 14, 37, 29], values: values + values, to: directory + "/two.npy")
+        try FileManager.default.createDirectory(atPath: directory + "/plain.zarr/keep", withIntermediateDirectories: true)
         let cases: [([String], String)] = [
             (["predict", model, directory + "/two.npy", "-o", directory + "/o.zarr", "--channel-axis", "first"],
              "two.npy: has 2 channel(s)"),
@@ -227,6 +228,9 @@ import Testing
             (["predict", model, raw, "-o", directory + "/o.zarr", "--overlap", "6"], "overlap 6 along D"),
             (["predict", model, raw, "-o", directory + "/o.zarr", "--channels", "0,5"], "--channels"),
             (["predict", model, directory + "/absent.npy", "-o", directory + "/o.zarr"], "absent.npy"),
+            (["predict", model, raw, "-o", raw, "--overwrite"], "is the input too"),
+            (["predict", model, raw, "-o", directory, "--overwrite"], "unknown output format"),
+            (["predict", model, raw, "-o", directory + "/plain.zarr", "--overwrite"], "not a Zarr array"),
             (["predict", model, raw, "-o", directory + "/o.zarr", "--chunk", "14,37,29", "--max-memory", "150K"],
              "chunk accumulators and tiles of --chunk 14,37,29 need"),
         ]
@@ -241,5 +245,6 @@ import Testing
         let other = try CLI.run(["predict", model, raw, "-o", directory + "/p.zarr", "--blend", "mean"])
         #expect(other.status == 1 && other.stderr.contains("--overwrite"), "\(other.stderr)")
         #expect(try CLI.run(["predict", model, raw, "-o", directory + "/p.zarr", "--blend", "mean", "--overwrite"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: directory + "/plain.zarr/keep"))
     }
 }
