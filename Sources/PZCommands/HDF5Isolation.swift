@@ -31,7 +31,7 @@ enum HDF5Isolation {
 
     /// Reads one HDF5 dataset as float32 in the worker, within `memoryLimit`.
     static func readDataset(path: String, dataset: String, memoryLimit: MemoryLimit) throws -> (shape: [Int], values: [Float]) {
-        try run(["dataset", path, dataset, "--max-memory", String(memoryLimit.bytes)], resultName: "dataset.npy",
+        try run(["dataset", path, dataset] + MemoryOptions.arguments(memoryLimit), resultName: "dataset.npy",
                 hdf5File: path) { try NPYFile.read($0) }
     }
 
@@ -44,6 +44,18 @@ enum HDF5Isolation {
 
         var termination: Termination
         var standardError: String
+
+        init(termination: Termination, standardError: String) {
+            self.termination = termination
+            self.standardError = standardError
+        }
+
+        /// How `process` (waited for) ended, and what it wrote on standard error.
+        init(_ process: Process, standardError: Data) {
+            termination = process.terminationReason == .uncaughtSignal
+                ? .signal(process.terminationStatus) : .exited(process.terminationStatus)
+            self.standardError = String(decoding: standardError, as: UTF8.self)
+        }
     }
 
     /// The one-line error for a child that did not succeed: its own error line
@@ -107,8 +119,6 @@ enum HDF5Isolation {
         }
         let standardError = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let termination: Outcome.Termination = process.terminationReason == .uncaughtSignal
-            ? .signal(process.terminationStatus) : .exited(process.terminationStatus)
-        return Outcome(termination: termination, standardError: String(decoding: standardError, as: UTF8.self))
+        return Outcome(process, standardError: standardError)
     }
 }

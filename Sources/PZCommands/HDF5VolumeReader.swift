@@ -70,7 +70,7 @@ final class HDF5VolumeReader: VolumeReader {
             self.file = file
             signal(SIGPIPE, SIG_IGN)  // a worker that died is an error, not a signal
             process.executableURL = URL(fileURLWithPath: try HDF5Isolation.executablePath())
-            process.arguments = ["hdf5-worker", "volume", file, dataset, "--max-memory", String(memoryLimit.bytes)]
+            process.arguments = ["hdf5-worker", "volume", file, dataset] + MemoryOptions.arguments(memoryLimit)
             process.standardInput = requests
             process.standardOutput = answers
             process.standardError = errors
@@ -87,13 +87,10 @@ final class HDF5VolumeReader: VolumeReader {
             try? requests.fileHandleForWriting.close()
             let standardError = (try? errors.fileHandleForReading.readToEnd()) ?? nil
             process.waitUntilExit()
-            let termination: HDF5Isolation.Outcome.Termination = process.terminationReason == .uncaughtSignal
-                ? .signal(process.terminationStatus) : .exited(process.terminationStatus)
-            if case .exited(0) = termination {
+            let outcome = HDF5Isolation.Outcome(process, standardError: standardError ?? Data())
+            if case .exited(0) = outcome.termination {
                 return CommandError("\(file): pzconv's HDF5 worker stopped answering")
             }
-            let outcome = HDF5Isolation.Outcome(termination: termination,
-                                                standardError: String(decoding: standardError ?? Data(), as: UTF8.self))
             return CommandError(HDF5Isolation.failureMessage(outcome, hdf5File: file))
         }
 

@@ -51,12 +51,7 @@ struct HDF5WorkerCommand: ParsableCommand {
     struct DatasetWorker: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "dataset", shouldDisplay: false)
 
-        @Argument(help: "The HDF5 file.")
-        var file: String
-
-        @Argument(help: "The dataset's path in the file (/name).")
-        var dataset: String
-
+        @OptionGroup var source: DatasetArguments
         @OptionGroup var memoryOptions: MemoryOptions
 
         @Option(help: "The .npy to write.")
@@ -64,7 +59,7 @@ struct HDF5WorkerCommand: ParsableCommand {
 
         func run() throws {
             HDF5WorkerCommand.limitAddressSpace(memoryOptions.limit)
-            let array = try PatchIO.readHDF5Dataset(path: file, dataset: dataset, memoryLimit: memoryOptions.limit)
+            let array = try PatchIO.readHDF5Dataset(path: source.file, dataset: source.dataset, memoryLimit: memoryOptions.limit)
             try NPYFile.write(shape: array.shape, values: array.values, to: result)
         }
     }
@@ -74,20 +69,15 @@ struct HDF5WorkerCommand: ParsableCommand {
     struct VolumeWorker: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "volume", shouldDisplay: false)
 
-        @Argument(help: "The HDF5 file.")
-        var file: String
-
-        @Argument(help: "The dataset's path in the file (/name).")
-        var dataset: String
-
+        @OptionGroup var source: DatasetArguments
         @OptionGroup var memoryOptions: MemoryOptions
 
         func run() throws {
             HDF5WorkerCommand.limitAddressSpace(memoryOptions.limit)
-            let opened = try HDF5File(readingFrom: file, memoryLimit: memoryOptions.limit).root.dataset(dataset)
+            let opened = try HDF5File(readingFrom: source.file, memoryLimit: memoryOptions.limit).root.dataset(source.dataset)
             let shape = try opened.shape()
             guard (3...4).contains(shape.count) else {
-                throw CommandError("\(file):\(dataset): a volume must be 3-D or 4-D, the dataset has shape \(shape)")
+                throw CommandError("\(source.file):\(source.dataset): a volume must be 3-D or 4-D, the dataset has shape \(shape)")
             }
             let input = FileHandle.standardInput
             let output = FileHandle.standardOutput
@@ -126,5 +116,14 @@ struct HDF5WorkerCommand: ParsableCommand {
             }
             return result
         }
+    }
+
+    /// The dataset a worker reads: the file and the dataset's path in it.
+    struct DatasetArguments: ParsableArguments {
+        @Argument(help: "The HDF5 file.")
+        var file: String
+
+        @Argument(help: "The dataset's path in the file (/name).")
+        var dataset: String
     }
 }

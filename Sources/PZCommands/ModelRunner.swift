@@ -58,19 +58,13 @@ final class ModelRunner {
 
     /// `graph` with its one 3-D input resized to `patch`, shapes checked.
     private static func resized(_ graph: Graph, patch: [Int], path: String) throws -> Graph {
-        var graph = graph
-        guard let index = graph.nodes.firstIndex(where: { if case .input = $0.op { true } else { false } }),
-              case .input(var parameters) = graph.nodes[index].op, parameters.shape.count == 5 else {
-            throw CommandError("\(path): --patch needs a model with one 3-D input")
-        }
-        parameters.shape = Array(parameters.shape.prefix(2)) + patch
-        graph.nodes[index].op = .input(parameters)
         do {
-            _ = try graph.validate()
+            let resized = try graph.resizingInput(to: patch)
+            _ = try resized.validate()
+            return resized
         } catch let error as GraphError {
             throw CommandError("\(path): cannot run at --patch \(patch.map(String.init).joined(separator: ",")): \(error)")
         }
-        return graph
     }
 
     func run(_ input: [Float]) throws -> [Float] {

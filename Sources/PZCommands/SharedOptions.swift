@@ -41,7 +41,10 @@ struct MemoryOptions: ParsableArguments {
     var limit: MemoryLimit { maxMemory.flatMap { try? MemoryLimit(parsing: $0) } ?? .machine }
 
     /// The limit as command-line arguments, in bytes (for a worker process).
-    var arguments: [String] { ["--max-memory", String(limit.bytes)] }
+    var arguments: [String] { Self.arguments(limit) }
+
+    /// `limit` as the option a worker process parses, in bytes.
+    static func arguments(_ limit: MemoryLimit) -> [String] { ["--max-memory", String(limit.bytes)] }
 }
 
 /// The verified pass pipeline's settings (`optimize`, `verify`).

@@ -108,3 +108,19 @@ public struct SourceFile: Hashable, Sendable, Codable {
         self.sha256 = sha256
     }
 }
+
+extension Graph {
+    /// The graph with its one 3-D input's spatial size (D, H, W) set to `patch`;
+    /// the shapes it implies are checked by `validate()`, not here.
+    public func resizingInput(to patch: [Int]) throws -> Graph {
+        var graph = self
+        let inputs = nodes.indices.filter { if case .input = nodes[$0].op { true } else { false } }
+        guard inputs.count == 1, case .input(var parameters) = nodes[inputs[0]].op, parameters.shape.count == 5,
+              patch.count == 3, patch.allSatisfy({ $0 > 0 }) else {
+            throw GraphError.invalidGraph("an input patch \(patch) needs a model with one 3-D input")
+        }
+        parameters.shape = Array(parameters.shape.prefix(2)) + patch
+        graph.nodes[inputs[0]].op = .input(parameters)
+        return graph
+    }
+}

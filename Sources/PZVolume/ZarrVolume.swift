@@ -47,8 +47,7 @@ public final class ZarrVolumeReader: VolumeReader {
     }
 
     public func read(_ box: VolumeBox) throws -> [Float] {
-        let channels = shape[0]
-        var result = [Float](repeating: 0, count: channels * box.voxelCount)
+        var result = [Float](repeating: 0, count: shape[0] * box.voxelCount)
         // The request in stored (4-D) coordinates.
         let spatialAxes = channelsLast ? [0, 1, 2] : [1, 2, 3]
         let channelAxis = channelsLast ? 3 : 0
@@ -87,7 +86,6 @@ public final class ZarrVolumeReader: VolumeReader {
                 }
             }
         } } } }
-        _ = channels
         return result
     }
 

@@ -219,6 +219,8 @@ import Testing
         let (raw, values) = try volume(in: directory)
         try NPYFile.write(shape: [2, 14, 37, 29], values: values + values, to: directory + "/two.npy")
         try FileManager.default.createDirectory(atPath: directory + "/plain.zarr/keep", withIntermediateDirectories: true)
+        try Data([0]).write(to: URL(fileURLWithPath: directory + "/other.npy.partial"))
+        try Data("model sha256 0; another run\n".utf8).write(to: URL(fileURLWithPath: directory + "/other.npy.partial.done"))
         let cases: [([String], String)] = [
             (["predict", model, directory + "/two.npy", "-o", directory + "/o.zarr", "--channel-axis", "first"],
              "two.npy: has 2 channel(s)"),
@@ -229,6 +231,8 @@ import Testing
             (["predict", model, raw, "-o", directory + "/o.zarr", "--channels", "0,5"], "--channels"),
             (["predict", model, directory + "/absent.npy", "-o", directory + "/o.zarr"], "absent.npy"),
             (["predict", model, raw, "-o", raw, "--overwrite"], "is the input too"),
+            (["predict", model, raw, "-o", directory + "/o.zarr", "--normalize", "minmax"], "--normalize"),
+            (["predict", model, raw, "-o", directory + "/other.npy"], "unfinished output of another model"),
             (["predict", model, raw, "-o", directory, "--overwrite"], "unknown output format"),
             (["predict", model, raw, "-o", directory + "/plain.zarr", "--overwrite"], "not a Zarr array"),
             (["predict", model, raw, "-o", directory + "/o.zarr", "--chunk", "14,37,29", "--max-memory", "150K"],

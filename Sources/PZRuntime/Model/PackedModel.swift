@@ -223,16 +223,8 @@ private struct Contents {
             return shapes[node.inputs[0]]![1] >= fileTuning.winogradMinimumInputChannels
         }
         let reference = Set(planned.filter { $0.1.kernel == .reference }.map(\.0.name))
-        if let inputPatch {
-            let inputs = graph.nodes.indices.filter { if case .input = graph.nodes[$0].op { true } else { false } }
-            guard inputs.count == 1, case .input(var parameters) = graph.nodes[inputs[0]].op, parameters.shape.count == 5,
-                  inputPatch.count == 3, inputPatch.allSatisfy({ $0 > 0 }) else {
-                throw fail("an input patch \(inputPatch) needs a model with one 3-D input")
-            }
-            parameters.shape = Array(parameters.shape.prefix(2)) + inputPatch
-            graph.nodes[inputs[0]].op = .input(parameters)
-        }
         do {
+            if let inputPatch { graph = try graph.resizingInput(to: inputPatch) }
             let plan = try Exporter.plan(graph, isa: instructionSet, lanes: KernelTuning.of(instructionSet).lanes(for: graph),
                                          winograd: !declinedWinograd, referenceNodes: reference)
             return try Exporter.encode(graph, plan: plan, sourceModelSHA256: document.sourceModelSHA256)
