@@ -11,6 +11,8 @@ static inline hid_t pz_h5s_all(void) { return H5S_ALL; }
 static inline hid_t pz_h5e_default(void) { return H5E_DEFAULT; }
 static inline unsigned pz_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned pz_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned pz_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
+static inline hid_t pz_h5t_std_u8le(void) { return H5T_STD_U8LE; }
 static inline hid_t pz_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
 static inline hid_t pz_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t pz_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
@@ -75,6 +77,18 @@ static inline hid_t pz_h5f_open_image(const void *image, size_t size, const char
         file = H5Fopen(name, H5F_ACC_RDONLY, access);
     H5Pclose(access);
     return file;
+}
+
+/// A new little-endian IEEE binary16 type, defined as h5py defines float16 (HDF5
+/// 1.10 has no predefined one). Negative on failure; close with H5Tclose.
+static inline hid_t pz_h5t_make_f16le(void) {
+    hid_t type = H5Tcopy(H5T_IEEE_F32LE);
+    if (type < 0) return type;
+    if (H5Tset_fields(type, 15, 10, 5, 0, 10) < 0 || H5Tset_size(type, 2) < 0 || H5Tset_ebias(type, 15) < 0) {
+        H5Tclose(type);
+        return -1;
+    }
+    return type;
 }
 
 /// Turns off HDF5's automatic error-stack printing, so that failures surface

@@ -11,7 +11,7 @@ struct HDF5WorkerCommand: ParsableCommand {
         commandName: "hdf5-worker",
         abstract: "Read an HDF5 file in a separate process (started by pzconv itself).",
         shouldDisplay: false,
-        subcommands: [ImportWorker.self, DatasetWorker.self, VolumeWorker.self]
+        subcommands: [ImportWorker.self, DatasetWorker.self, VolumeWorker.self, ProbeWorker.self, StoreWorker.self]
     )
 
     /// Bounds the worker's address space to twice the memory limit plus 2 GiB

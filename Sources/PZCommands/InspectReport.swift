@@ -47,6 +47,8 @@ struct InspectReport: Encodable {
     var nodes: [NodeRow]
     var outputs: [IO]
     var totals: Totals
+    /// Input voxels (D, H, W) one output voxel depends on (see `FieldOfView`).
+    var fieldOfView: [Int]
     var verification: VerificationRecord?
     /// For a `.pz`: its plan.
     var packed: PackedSummary?
@@ -101,6 +103,7 @@ struct InspectReport: Encodable {
         self.file = file
         name = graph.name
         source = graph.source
+        fieldOfView = FieldOfView(graph).size
         inputs = graph.inputNodes.compactMap { node in
             guard case .input(let parameters) = node.op else { return nil }
             return IO(tensor: node.outputs[0], shape: parameters.shape, layout: parameters.sourceLayout.axes,
@@ -166,6 +169,7 @@ struct InspectReport: Encodable {
             lines.append("  \(output.tensor)  \(output.sourceShape.shapeDescription) (\(output.layout))")
         }
         lines.append("total: \(totals.nodes) nodes, \(totals.parameters) parameters, \(formatFlops(totals.flops)) per run")
+        lines.append("field of view: \(fieldOfView.map(String.init).joined(separator: "×")) input voxels (D×H×W) per output voxel")
         if let packed {
             let isa = InstructionSet(rawValue: packed.isa)?.displayName ?? packed.isa
             let origin = packed.replannedFrom.map { " (the file was planned for \(InstructionSet(rawValue: $0)?.displayName ?? $0); "

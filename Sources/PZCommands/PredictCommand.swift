@@ -20,12 +20,16 @@ struct PredictCommand: ParsableCommand {
         Inputs: .npy (memory-mapped), a Zarr v2 array directory (or OME-Zarr group; raw, zlib, gzip \
         or Blosc chunks), or an HDF5 dataset file.h5:/raw (read by region in pzconv's HDF5 worker \
         process); any integer or float type, 3-D (one channel) or 4-D (--channel-axis). \
-        Outputs: a Zarr v2 directory (.zarr; Blosc LZ4 chunks, as zarr-python writes by default) or .npy, shape (C, D, H, W).
+        Outputs, shape (C, D, H, W): a Zarr v2 directory (.zarr; Blosc LZ4 chunks, as zarr-python \
+        writes by default), .npy, or a dataset created or replaced in an HDF5 file, file.h5:/pred \
+        (computed into file.h5.partial/, then put into a copy of the file renamed over it: the \
+        file's other objects are kept).
 
         Examples:
           pzconv predict net.pz raw.zarr -o affinity.zarr
           pzconv predict net.pz raw.npy -o prob.npy --blend gaussian --dtype uint8
           pzconv predict net.pz volume.h5:/raw -o affinity.zarr
+          pzconv predict net.pz volume.h5:/raw -o volume.h5:/affinity
           pzconv predict net.pz raw.zarr -o affinity.zarr --shard 3/8
         """
     )
@@ -36,7 +40,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "The input volume: a .npy file, a Zarr v2 directory, or file.h5:/dataset.")
     var input: String
 
-    @Option(name: .shortAndLong, help: "The output: a .zarr directory or a .npy file.")
+    @Option(name: .shortAndLong, help: "The output: a .zarr directory, a .npy file, or file.h5:/dataset.")
     var output: String
 
     @Option(help: "A 4-D input's channel axis: first (C, D, H, W) or last (D, H, W, C).")
@@ -80,8 +84,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let options = try PredictOptions(self)
-        let inputFile = input.range(of: ":/", options: .backwards).map { String(input[..<$0.lowerBound]) } ?? input
-        guard URL(fileURLWithPath: inputFile).standardizedFileURL != URL(fileURLWithPath: output).standardizedFileURL else {
+        guard Self.location(input) != Self.location(output) else {
             throw CommandError("\(output): is the input too; write the prediction somewhere else")
         }
         let runner = try ModelRunner(path: model, options: executorOptions, memoryLimit: memoryOptions.limit,
@@ -113,7 +116,8 @@ struct PredictCommand: ParsableCommand {
         let outputShape = [kept.count] + spatial
         let writer = try wrap(output) {
             try VolumeFile.writer(output, shape: outputShape, chunkShape: chunkShape, dataType: options.dataType,
-                                  identity: identity, overwrite: overwrite, sharded: options.shard != .whole)
+                                  identity: identity, overwrite: overwrite, sharded: options.shard != .whole,
+                                  memoryLimit: memoryOptions.limit)
         }
         let prediction = TiledPrediction(grid: grid, chunks: writer.chunks, blend: options.blend, padding: options.padding,
                                          keptChannels: kept)
@@ -132,6 +136,12 @@ struct PredictCommand: ParsableCommand {
         try wrap(output) { try writer.finish() }
         let report = PredictReport(summary: summary, shard: options.shard, output: output, normalization: normalization)
         print(json ? report.json : report.text)
+    }
+
+    /// A volume's file (standardized) and, for HDF5, its dataset.
+    private static func location(_ path: String) -> [String] {
+        let (file, dataset) = VolumeFile.hdf5Dataset(path) ?? (path, "")
+        return [URL(fileURLWithPath: file).standardizedFileURL.path, "/" + dataset.drop { $0 == "/" }]
     }
 
     /// Runs `body`, giving a volume error the path it lacks.

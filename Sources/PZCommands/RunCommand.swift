@@ -12,7 +12,9 @@ struct RunCommand: ParsableCommand {
         discussion: """
         Patches are read and written in the source model's layout (NCDHW for Caffe, NDHWC for a \
         channels_last Keras model): raw little-endian float32 .bin, .npy, or file.h5:/dataset. \
-        Arrays may omit the leading batch dimension of 1. The output format follows the extension of -o.
+        Arrays may omit the leading batch dimension of 1. The output format follows the extension of -o; \
+        a dataset written into an HDF5 file that exists replaces only that dataset (the file's other \
+        objects are kept).
 
         Examples:
           pzconv run net.pz patch.bin -o out.bin
@@ -68,11 +70,23 @@ struct RunCommand: ParsableCommand {
             var line = "\(graphOutput.tensor): \(layout.sourceShape(fromCanonical: tensor.shape).shapeDescription) (\(layout))"
                 + " " + TensorSummary(tensor.values).text
             if index < destinations.count {
-                try PatchIO.write(tensor, layout: layout, to: destinations[index])
+                try write(tensor, layout: layout, to: destinations[index])
                 line += " → \(destinations[index])"
             }
             print(line)
         }
+    }
+
+    /// Writes an output. A dataset in an HDF5 file that exists is put there
+    /// without touching the file's other objects (`HDF5Output`).
+    private func write(_ tensor: Tensor, layout: DataLayout, to location: PatchLocation) throws {
+        guard case .hdf5(let file, let dataset) = location, FileManager.default.fileExists(atPath: file) else {
+            return try PatchIO.write(tensor, layout: layout, to: location)
+        }
+        let staging = FileManager.default.temporaryDirectory.appendingPathComponent("pzconv-run-\(UUID().uuidString).npy").path
+        defer { unlink(staging) }
+        try PatchIO.write(tensor, layout: layout, to: .npy(path: staging))
+        try HDF5Output.store(staging, as: dataset, in: file, identity: "pzconv run \(model)", memoryLimit: memoryOptions.limit)
     }
 }
 

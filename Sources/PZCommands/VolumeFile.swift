@@ -7,11 +7,9 @@ enum VolumeFile {
     /// A `.npy` file, a Zarr v2 array directory (or OME-Zarr group), or an HDF5
     /// dataset, `file.h5:/dataset` (read in pzconv's HDF5 worker process).
     static func reader(_ path: String, channelAxis: ChannelAxis?, memoryLimit: MemoryLimit) throws -> VolumeReader {
-        if let colon = path.range(of: ":/", options: .backwards) {
-            let file = String(path[..<colon.lowerBound])
+        if let (file, dataset) = hdf5Dataset(path) {
             guard FileManager.default.fileExists(atPath: file) else { throw CommandError("\(file): no such file") }
-            return try HDF5VolumeReader(file: file, dataset: String(path[path.index(after: colon.lowerBound)...]),
-                                        channelAxis: channelAxis, memoryLimit: memoryLimit)
+            return try HDF5VolumeReader(file: file, dataset: dataset, channelAxis: channelAxis, memoryLimit: memoryLimit)
         }
         do {
             if path.hasSuffix(".npy") { return try NPYVolumeReader(path: path, channelAxis: channelAxis) }
@@ -27,9 +25,18 @@ enum VolumeFile {
         throw CommandError("\(path): unknown volume format (expected .npy, a Zarr v2 directory or file.h5:/dataset)")
     }
 
-    /// A `.zarr` directory or a `.npy` file of `shape` (C, D, H, W).
+    /// A `.zarr` directory, a `.npy` file or a dataset in an HDF5 file
+    /// (`file.h5:/dataset`, see `HDF5VolumeWriter`) of `shape` (C, D, H, W).
     static func writer(_ path: String, shape: [Int], chunkShape: [Int], dataType: ArrayDataType, identity: String,
-                       overwrite: Bool, sharded: Bool) throws -> VolumeWriter {
+                       overwrite: Bool, sharded: Bool, memoryLimit: MemoryLimit) throws -> VolumeWriter {
+        if let (file, dataset) = hdf5Dataset(path) {
+            guard !sharded else {
+                throw CommandError("\(path): --shard needs a Zarr output (out.zarr), whose chunks processes write apart")
+            }
+            return try HDF5VolumeWriter(file: file, dataset: dataset, shape: shape, chunkShape: chunkShape,
+                                        dataType: dataType, identity: identity, overwrite: overwrite,
+                                        memoryLimit: memoryLimit)
+        }
         if path.hasSuffix(".zarr") {
             return try ZarrVolumeWriter(path: path, shape: shape, chunkShape: chunkShape, dataType: dataType,
                                         identity: identity, overwrite: overwrite)
@@ -41,7 +48,13 @@ enum VolumeFile {
             return try NPYVolumeWriter(path: path, shape: shape, chunkShape: chunkShape, dataType: dataType,
                                        identity: identity, overwrite: overwrite)
         }
-        throw CommandError("\(path): unknown output format (expected a .zarr directory or .npy)")
+        throw CommandError("\(path): unknown output format (expected a .zarr directory, .npy or file.h5:/dataset)")
+    }
+
+    /// The file and dataset of `file.h5:/dataset`; nil for other paths.
+    static func hdf5Dataset(_ path: String) -> (file: String, dataset: String)? {
+        guard let colon = path.range(of: ":/", options: .backwards) else { return nil }
+        return (String(path[..<colon.lowerBound]), String(path[path.index(after: colon.lowerBound)...]))
     }
 }
 

@@ -4,15 +4,15 @@ import PZGraph
 /// Reads and writes string attributes in every encoding HDF5 writers use:
 /// variable-length or fixed-length, ASCII or UTF-8, scalar or 1-D.
 struct HDF5Attribute {
-    let group: HDF5Group
+    let group: HDF5Object
     let name: String
     let handle: HDF5Handle
 
     private var where_: String { "attribute \(name) of \(group.path)" }
 
-    init(group: HDF5Group, name: String) throws {
+    init(group: HDF5Object, name: String) throws {
         silenceHDF5Errors()
-        guard group.hasAttribute(name) else {
+        guard H5Aexists(group.handle.id, name) > 0 else {
             throw HDF5Error(file: group.file.path, "no attribute \(name) on \(group.path)")
         }
         self.group = group
@@ -88,7 +88,7 @@ struct HDF5Attribute {
         }
     }
 
-    static func write(group: HDF5Group, name: String, values: [String], fixedLength: Bool, asArray: Bool) throws {
+    static func write(group: HDF5Object, name: String, values: [String], fixedLength: Bool, asArray: Bool) throws {
         silenceHDF5Errors()
         let file = group.file.path
         let dims = [hsize_t(values.count)]
@@ -128,7 +128,7 @@ struct HDF5Attribute {
         }
     }
 
-    private static func create(group: HDF5Group, name: String, type: hid_t, space: hid_t,
+    private static func create(group: HDF5Object, name: String, type: hid_t, space: hid_t,
                                write: (hid_t) -> herr_t) throws {
         let attribute = H5Acreate2(group.handle.id, name, type, space, pz_h5p_default(), pz_h5p_default())
         guard attribute >= 0 else {

@@ -48,7 +48,7 @@ final class HDF5Handle {
     deinit { _ = close(id) }
 }
 
-/// An HDF5 file opened for reading, or created (truncated) for writing.
+/// An HDF5 file opened for reading, opened for updating, or created (truncated) for writing.
 ///
 /// Not thread-safe: Debian's libhdf5 is the serial build.
 public final class HDF5File {
@@ -72,7 +72,18 @@ public final class HDF5File {
     var bytesRead = 0
 
     /// Opens an existing file read-only; reads of dataset values stay within `memoryLimit`.
-    public init(readingFrom path: String, memoryLimit: MemoryLimit = .machine) throws {
+    public convenience init(readingFrom path: String, memoryLimit: MemoryLimit = .machine) throws {
+        try self.init(path: path, writable: false, memoryLimit: memoryLimit)
+    }
+
+    /// Opens an existing file for reading and writing, with the same checks as
+    /// `init(readingFrom:)`. (pzconv updates only its own copy of a user's file,
+    /// in the HDF5 worker process, and renames it into place when done.)
+    public convenience init(updating path: String, memoryLimit: MemoryLimit = .machine) throws {
+        try self.init(path: path, writable: true, memoryLimit: memoryLimit)
+    }
+
+    private init(path: String, writable: Bool, memoryLimit: MemoryLimit) throws {
         silenceHDF5Errors()
         self.path = path
         self.memoryLimit = memoryLimit
@@ -81,8 +92,11 @@ public final class HDF5File {
         }
         if let problem = HDF5File.globalHeapProblem(path: path) { throw HDF5Error(file: path, problem) }
         (linkAccess, groupAccess, datasetAccess) = try HDF5File.accessRefusingExternalLinks(path)
-        let id = H5Fopen(path, pz_h5f_acc_rdonly(), pz_h5p_default())
-        guard id >= 0 else { throw HDF5Error(file: path, "cannot open as HDF5 (damaged or truncated file)") }
+        let id = H5Fopen(path, writable ? pz_h5f_acc_rdwr() : pz_h5f_acc_rdonly(), pz_h5p_default())
+        guard id >= 0 else {
+            throw HDF5Error(file: path, writable
+                ? "cannot open for writing (damaged or truncated file)" : "cannot open as HDF5 (damaged or truncated file)")
+        }
         handle = HDF5Handle(id, close: H5Fclose)
     }
 

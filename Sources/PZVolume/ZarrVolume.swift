@@ -89,17 +89,31 @@ public final class ZarrVolumeReader: VolumeReader {
         return result
     }
 
+    /// The stored array's chunk shape as 4-D ([1] + chunks for a 3-D array).
+    public var storedChunkShape: [Int] { storedChunks }
+
+    /// The stored element type.
+    public var storedDataType: ArrayDataType { metadata.dataType }
+
+    /// The chunk at 4-D grid `position` as stored, decompressed: elements of
+    /// `storedDataType` in C order over `storedChunkShape` (an edge chunk whole,
+    /// padding included); nil when the chunk file is absent. For copying an
+    /// array's values as they are, without converting them.
+    public func storedChunk(_ position: [Int]) throws -> [UInt8]? {
+        let key = metadata.shape.count == 3 ? Array(position.dropFirst()) : position
+        let file = metadata.chunkPath(arrayDirectory, key)
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        let storedBytes: [UInt8]
+        do { storedBytes = try readFileBytes(file) } catch { throw VolumeError(file, "cannot read the chunk") }
+        return try metadata.decode(storedBytes, what: file)
+    }
+
     /// The chunk at 4-D grid `position` as float32 (the fill value when absent).
     private func decodedChunk(_ position: [Int]) throws -> [Float] {
         if let chunk = cache[position] { return chunk }
-        let key = metadata.shape.count == 3 ? Array(position.dropFirst()) : position
-        let file = metadata.chunkPath(arrayDirectory, key)
         let count = metadata.chunkByteCount / metadata.dataType.size
         var values: [Float]
-        if FileManager.default.fileExists(atPath: file) {
-            let storedBytes: [UInt8]
-            do { storedBytes = try readFileBytes(file) } catch { throw VolumeError(file, "cannot read the chunk") }
-            let raw = try metadata.decode(storedBytes, what: file)
+        if let raw = try storedChunk(position) {
             values = [Float](repeating: 0, count: count)
             raw.withUnsafeBytes { bytes in
                 for index in 0..<count { values[index] = metadata.dataType.value(bytes, at: index) }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct PredictCommandTests {
     /// Two same-padded 3×3×3 convolutions (field of view 5) and a sigmoid, one
     /// channel in and two out, for an input of `shape` (D, H, W).
-    private func net(_ shape: [Int], in directory: String, name: String, channels: Int = 1) throws -> String {
+    func net(_ shape: [Int], in directory: String, name: String, channels: Int = 1) throws -> String {
         var b = GraphBuilder(name: "volume-net", seed: 11)
         let x = b.input("raw", shape: [1, channels] + shape)
         let same = ConvolutionParameters(outputChannels: 3, kernel: [3, 3, 3], padBegin: [1, 1, 1], padEnd: [1, 1, 1])
@@ -24,7 +24,7 @@ import Testing
     }
 
     /// A 14×37×29 float32 volume (not a multiple of the patch).
-    private func volume(in directory: String) throws -> (path: String, values: [Float]) {
+    func volume(in directory: String) throws -> (path: String, values: [Float]) {
         var random = SeededRandom(seed: 9)
         let values = random.floats(14 * 37 * 29)
         let path = directory + "/raw.npy"
@@ -32,7 +32,7 @@ import Testing
         return (path, values)
     }
 
-    private func files(_ directory: String) throws -> [String: Data] {
+    func files(_ directory: String) throws -> [String: Data] {
         var result: [String: Data] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: directory) where !name.hasPrefix(".") || name.hasPrefix(".z") {
             result[name] = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
@@ -42,6 +42,19 @@ import Testing
 
     /// --blend crop with an overlap of at least the field of view equals one run
     /// of the same net over the whole volume (reference executor, exactly).
+    /// Runs pzconv with `arguments` and kills it with SIGKILL after `seconds`.
+    func startAndKill(_ arguments: [String], after seconds: Double) throws {
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: seconds)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     @Test func cropEqualsAWholeVolumeRun() throws {
         let directory = try TestPaths.makeTemporaryDirectory()
         let tiled = try net([6, 16, 16], in: directory, name: "tile")
@@ -130,15 +143,7 @@ import Testing
         var interrupted = 0
         for (attempt, seconds) in [0.3, 0.6, 0.9].enumerated() {
             let output = directory + "/killed\(attempt).npy"
-            let process = Process()
-            process.executableURL = CLI.executable
-            process.arguments = ["predict", model, raw, "-o", output] + options
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: seconds)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try startAndKill(["predict", model, raw, "-o", output] + options, after: seconds)
             if FileManager.default.fileExists(atPath: output + ".partial") { interrupted += 1 }
             let again = try CLI.run(["predict", model, raw, "-o", output] + options)
             #expect(again.status == 0, "\(again.stderr)")
