@@ -4,8 +4,9 @@ import PZVolume
 
 /// Opens `predict`'s input and output volumes by name.
 enum VolumeFile {
-    /// A `.npy` file, a Zarr v2 array directory (or OME-Zarr group), or an HDF5
-    /// dataset, `file.h5:/dataset` (read in pzconv's HDF5 worker process).
+    /// A `.npy` file, a Zarr v2 array directory (or OME-Zarr group), an HDF5
+    /// dataset, `file.h5:/dataset` (read in pzconv's HDF5 worker process), or a
+    /// NIfTI `.nii`/`.nii.gz` (channels: its 4th axis; --channel-axis is not used).
     static func reader(_ path: String, channelAxis: ChannelAxis?, memoryLimit: MemoryLimit) throws -> VolumeReader {
         if let colon = path.range(of: ":/", options: .backwards) {
             let file = String(path[..<colon.lowerBound])
@@ -15,6 +16,7 @@ enum VolumeFile {
         }
         do {
             if path.hasSuffix(".npy") { return try NPYVolumeReader(path: path, channelAxis: channelAxis) }
+            if NIfTIVolumeReader.accepts(path) { return try NIfTIVolumeReader(path: path, memoryLimit: memoryLimit) }
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
                 return try ZarrVolumeReader(path: path, channelAxis: channelAxis)
@@ -24,24 +26,29 @@ enum VolumeFile {
         }
         guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such file or directory") }
         if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") { throw CommandError("\(path): name the dataset: \(path):/raw") }
-        throw CommandError("\(path): unknown volume format (expected .npy, a Zarr v2 directory or file.h5:/dataset)")
+        throw CommandError("\(path): unknown volume format (expected .npy, a Zarr v2 directory, file.h5:/dataset, .nii or .nii.gz)")
     }
 
-    /// A `.zarr` directory or a `.npy` file of `shape` (C, D, H, W).
+    /// A `.zarr` directory, a `.npy` file, or a NIfTI `.nii`/`.nii.gz` placed by
+    /// `geometry` (a NIfTI input's), of `shape` (C, D, H, W).
     static func writer(_ path: String, shape: [Int], chunkShape: [Int], dataType: ArrayDataType, identity: String,
-                       overwrite: Bool, sharded: Bool) throws -> VolumeWriter {
+                       overwrite: Bool, sharded: Bool, geometry: NIfTIGeometry? = nil) throws -> VolumeWriter {
         if path.hasSuffix(".zarr") {
             return try ZarrVolumeWriter(path: path, shape: shape, chunkShape: chunkShape, dataType: dataType,
                                         identity: identity, overwrite: overwrite)
         }
-        if path.hasSuffix(".npy") {
+        if path.hasSuffix(".npy") || NIfTIVolumeReader.accepts(path) {
             guard !sharded else {
                 throw CommandError("\(path): --shard needs a Zarr output (out.zarr), whose chunks processes write apart")
+            }
+            if NIfTIVolumeReader.accepts(path) {
+                return try NIfTIVolumeWriter(path: path, shape: shape, chunkShape: chunkShape, dataType: dataType,
+                                             geometry: geometry, identity: identity, overwrite: overwrite)
             }
             return try NPYVolumeWriter(path: path, shape: shape, chunkShape: chunkShape, dataType: dataType,
                                        identity: identity, overwrite: overwrite)
         }
-        throw CommandError("\(path): unknown output format (expected a .zarr directory or .npy)")
+        throw CommandError("\(path): unknown output format (expected a .zarr directory, .npy, .nii or .nii.gz)")
     }
 }
 
