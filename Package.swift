@@ -57,6 +57,9 @@ let package = Package(
                        providers: [.apt(["libblosc-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // No pkg-config file: its headers' own includes need -I/usr/include/nifti,
+        // given to PZVolume, which imports CNIfTI `internal` so no other target loads it.
+        .systemLibrary(name: "CNIfTI", providers: [.apt(["libnifti2-dev"])]),
         .target(name: "CCaffeProto", dependencies: ["CProtobufC"], exclude: ["proto"]),
         .target(name: "CPZCPU"),
 
@@ -69,7 +72,8 @@ let package = Package(
         .target(name: "PZReference", dependencies: ["PZGraph"]),
         .target(name: "PZPatchIO", dependencies: ["PZGraph", "PZHDF5"]),
         .target(name: "PZPasses", dependencies: ["PZGraph", "PZReference"]),
-        .target(name: "PZVolume", dependencies: ["PZGraph", "PZPatchIO", "CZlib", "CBlosc"]),
+        .target(name: "PZVolume", dependencies: ["PZGraph", "PZPatchIO", "CZlib", "CBlosc", "CNIfTI"],
+                swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]),
         .target(name: "PZPack", dependencies: ["PZGraph", "CPZCPU"]),
         .target(name: "PZKernelsAVX2", dependencies: ["PZGraph", "PZPack"], path: "Sources/PZKernels",
                 swiftSettings: kernelSettings(cpu: avx2CPU)),

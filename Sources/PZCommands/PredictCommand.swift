@@ -20,16 +20,18 @@ struct PredictCommand: ParsableCommand {
         Inputs: .npy (memory-mapped), a Zarr v2 array directory (or OME-Zarr group; raw, zlib, gzip \
         or Blosc chunks), or an HDF5 dataset file.h5:/raw (read by region in pzconv's HDF5 worker \
         process); any integer or float type, 3-D (one channel) or 4-D (--channel-axis). \
+        NIfTI .nii (memory-mapped) or .nii.gz (decompressed whole): (x, y, z[, channels]) read as (C, z, y, x). \
         Outputs, shape (C, D, H, W): a Zarr v2 directory (.zarr; Blosc LZ4 chunks, as zarr-python \
-        writes by default), .npy, or a dataset created or replaced in an HDF5 file, file.h5:/pred \
-        (computed into file.h5.partial/, then put into a copy of the file renamed over it: the \
-        file's other objects are kept).
+        writes by default), .npy, .nii/.nii.gz (float32 or uint8, placed like a NIfTI input), or a \
+        dataset created or replaced in an HDF5 file, file.h5:/pred (computed into file.h5.partial/, \
+        then put into a copy of the file renamed over it: the file's other objects are kept).
 
         Examples:
           pzconv predict net.pz raw.zarr -o affinity.zarr
           pzconv predict net.pz raw.npy -o prob.npy --blend gaussian --dtype uint8
           pzconv predict net.pz volume.h5:/raw -o affinity.zarr
           pzconv predict net.pz volume.h5:/raw -o volume.h5:/affinity
+          pzconv predict net.pz ct.nii.gz -o prob.nii.gz
           pzconv predict net.pz raw.zarr -o affinity.zarr --shard 3/8
         """
     )
@@ -37,10 +39,10 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "The model: .pz (fast executor) or .pzir (reference executor).")
     var model: String
 
-    @Argument(help: "The input volume: a .npy file, a Zarr v2 directory, or file.h5:/dataset.")
+    @Argument(help: "The input volume: a .npy file, a Zarr v2 directory, file.h5:/dataset, or .nii/.nii.gz.")
     var input: String
 
-    @Option(name: .shortAndLong, help: "The output: a .zarr directory, a .npy file, or file.h5:/dataset.")
+    @Option(name: .shortAndLong, help: "The output: a .zarr directory, a .npy file, .nii/.nii.gz, or file.h5:/dataset.")
     var output: String
 
     @Option(help: "A 4-D input's channel axis: first (C, D, H, W) or last (D, H, W, C).")
@@ -90,6 +92,7 @@ struct PredictCommand: ParsableCommand {
         let runner = try ModelRunner(path: model, options: executorOptions, memoryLimit: memoryOptions.limit,
                                      patch: options.patch)
         var reader = try VolumeFile.reader(input, channelAxis: options.channelAxis, memoryLimit: memoryOptions.limit)
+        let geometry = (reader as? NIfTIVolumeReader)?.geometry  // a NIfTI output keeps a NIfTI input's placement
         var normalization: VolumeNormalization?
         if let stated = options.normalization ?? runner.normalization {
             if stated.needsVolumeStatistics { printToStandardError("predict: \(stated) needs a pass over \(input) first") }
@@ -117,7 +120,7 @@ struct PredictCommand: ParsableCommand {
         let writer = try wrap(output) {
             try VolumeFile.writer(output, shape: outputShape, chunkShape: chunkShape, dataType: options.dataType,
                                   identity: identity, overwrite: overwrite, sharded: options.shard != .whole,
-                                  memoryLimit: memoryOptions.limit)
+                                  memoryLimit: memoryOptions.limit, geometry: geometry)
         }
         let prediction = TiledPrediction(grid: grid, chunks: writer.chunks, blend: options.blend, padding: options.padding,
                                          keptChannels: kept)

@@ -4,8 +4,9 @@ import PZVolume
 
 /// Opens `predict`'s input and output volumes by name.
 enum VolumeFile {
-    /// A `.npy` file, a Zarr v2 array directory (or OME-Zarr group), or an HDF5
-    /// dataset, `file.h5:/dataset` (read in pzconv's HDF5 worker process).
+    /// A `.npy` file, a Zarr v2 array directory (or OME-Zarr group), an HDF5
+    /// dataset, `file.h5:/dataset` (read in pzconv's HDF5 worker process), or a
+    /// NIfTI `.nii`/`.nii.gz` (channels: its 4th axis; --channel-axis is not used).
     static func reader(_ path: String, channelAxis: ChannelAxis?, memoryLimit: MemoryLimit) throws -> VolumeReader {
         if let (file, dataset) = hdf5Dataset(path) {
             guard FileManager.default.fileExists(atPath: file) else { throw CommandError("\(file): no such file") }
@@ -13,6 +14,7 @@ enum VolumeFile {
         }
         do {
             if path.hasSuffix(".npy") { return try NPYVolumeReader(path: path, channelAxis: channelAxis) }
+            if NIfTIVolumeReader.accepts(path) { return try NIfTIVolumeReader(path: path, memoryLimit: memoryLimit) }
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
                 return try ZarrVolumeReader(path: path, channelAxis: channelAxis)
@@ -22,13 +24,15 @@ enum VolumeFile {
         }
         guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such file or directory") }
         if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") { throw CommandError("\(path): name the dataset: \(path):/raw") }
-        throw CommandError("\(path): unknown volume format (expected .npy, a Zarr v2 directory or file.h5:/dataset)")
+        throw CommandError("\(path): unknown volume format (expected .npy, a Zarr v2 directory, file.h5:/dataset, .nii or .nii.gz)")
     }
 
-    /// A `.zarr` directory, a `.npy` file or a dataset in an HDF5 file
+    /// A `.zarr` directory, a `.npy` file, a NIfTI `.nii`/`.nii.gz` placed by
+    /// `geometry` (a NIfTI input's), or a dataset in an HDF5 file
     /// (`file.h5:/dataset`, see `HDF5VolumeWriter`) of `shape` (C, D, H, W).
     static func writer(_ path: String, shape: [Int], chunkShape: [Int], dataType: ArrayDataType, identity: String,
-                       overwrite: Bool, sharded: Bool, memoryLimit: MemoryLimit) throws -> VolumeWriter {
+                       overwrite: Bool, sharded: Bool, memoryLimit: MemoryLimit,
+                       geometry: NIfTIGeometry? = nil) throws -> VolumeWriter {
         if let (file, dataset) = hdf5Dataset(path) {
             guard !sharded else {
                 throw CommandError("\(path): --shard needs a Zarr output (out.zarr), whose chunks processes write apart")
@@ -41,14 +45,18 @@ enum VolumeFile {
             return try ZarrVolumeWriter(path: path, shape: shape, chunkShape: chunkShape, dataType: dataType,
                                         identity: identity, overwrite: overwrite)
         }
-        if path.hasSuffix(".npy") {
+        if path.hasSuffix(".npy") || NIfTIVolumeReader.accepts(path) {
             guard !sharded else {
                 throw CommandError("\(path): --shard needs a Zarr output (out.zarr), whose chunks processes write apart")
+            }
+            if NIfTIVolumeReader.accepts(path) {
+                return try NIfTIVolumeWriter(path: path, shape: shape, chunkShape: chunkShape, dataType: dataType,
+                                             geometry: geometry, identity: identity, overwrite: overwrite)
             }
             return try NPYVolumeWriter(path: path, shape: shape, chunkShape: chunkShape, dataType: dataType,
                                        identity: identity, overwrite: overwrite)
         }
-        throw CommandError("\(path): unknown output format (expected a .zarr directory, .npy or file.h5:/dataset)")
+        throw CommandError("\(path): unknown output format (expected a .zarr directory, .npy, .nii, .nii.gz or file.h5:/dataset)")
     }
 
     /// The file and dataset of `file.h5:/dataset`; nil for other paths.

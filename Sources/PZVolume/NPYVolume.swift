@@ -32,27 +32,7 @@ public final class NPYVolumeReader: VolumeReader {
     }
 
     public func read(_ box: VolumeBox) throws -> [Float] {
-        let channels = shape[0]
-        let (depth, height, width) = (shape[1], shape[2], shape[3])
-        var result = [Float](repeating: 0, count: channels * box.voxelCount)
-        let dataType = self.dataType
-        data.withUnsafeBytes { file in
-            let values = UnsafeRawBufferPointer(rebasing: file[header.dataOffset...])
-            var target = 0
-            for channel in 0..<channels {
-                for d in box.origin[0]..<box.end[0] {
-                    for h in box.origin[1]..<box.end[1] {
-                        for w in box.origin[2]..<box.end[2] {
-                            let index = channelsLast
-                                ? ((d * height + h) * width + w) * channels + channel
-                                : ((channel * depth + d) * height + h) * width + w
-                            result[target] = dataType.value(values, at: index)
-                            target += 1
-                        }
-                    }
-                }
-            }
-        }
-        return result
+        let voxels = COrderVoxels(shape: shape, dataType: dataType, channelsLast: channelsLast)
+        return data.withUnsafeBytes { file in voxels.read(box, from: UnsafeRawBufferPointer(rebasing: file[header.dataOffset...])) }
     }
 }

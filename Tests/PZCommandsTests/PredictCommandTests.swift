@@ -256,4 +256,39 @@ import Testing
         #expect(try CLI.run(["predict", model, raw, "-o", directory + "/p.zarr", "--blend", "mean", "--overwrite"]).status == 0)
         #expect(FileManager.default.fileExists(atPath: directory + "/plain.zarr/keep"))
     }
+
+    /// A NIfTI input (nibabel's) to NIfTI outputs: the values a .npy of the
+    /// same voxels gives, the input's placement in the output's header, the
+    /// .nii.gz a gzip stream; float16 and --shard refused in one line.
+    @Test func niftiInAndOut() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let model = try net([4, 4, 4], in: directory, name: "one")
+        let nifti = TestPaths.fixture("volumes/nifti")
+        let options = ["--overlap", "1"]
+        for output in ["out.nii", "out.nii.gz"] {
+            let result = try CLI.run(["predict", model, nifti + "/f4.nii", "-o", directory + "/" + output] + options)
+            #expect(result.status == 0, "\(output): \(result.stderr)")
+        }
+        let same = try CLI.run(["predict", model, nifti + "/f4.expected.npy", "-o", directory + "/out.npy",
+                                "--channel-axis", "first"] + options)
+        #expect(same.status == 0, "\(same.stderr)")
+        let input = try Data(contentsOf: URL(fileURLWithPath: nifti + "/f4.nii"))
+        let output = try Data(contentsOf: URL(fileURLWithPath: directory + "/out.nii"))
+        let values = output.dropFirst(352).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(values == (try NPYFile.read(directory + "/out.npy").values))
+        // NIfTI-1 bytes 80..<92: pixdim[1...3]; 252..<328: qform and sform codes, quaternion, offsets, srow_x/y/z.
+        #expect(output[80..<92] == input[80..<92] && output[252..<328] == input[252..<328])
+        #expect(output[40..<52] == Data([4, 0, 7, 0, 6, 0, 5, 0, 2, 0, 1, 0]))  // dim: 4-D, x 7, y 6, z 5, 2 channels
+        let gzip = try Data(contentsOf: URL(fileURLWithPath: directory + "/out.nii.gz"))
+        #expect(gzip.prefix(2) == Data([0x1F, 0x8B]))
+        let refused: [([String], String)] = [
+            (["--dtype", "float16"], "NIfTI has no float16 type"),
+            (["--shard", "0/2"], "--shard needs a Zarr output"),
+        ]
+        for (arguments, message) in refused {
+            let result = try CLI.run(["predict", model, nifti + "/f4.nii", "-o", directory + "/other.nii"] + arguments)
+            #expect(result.status == 1 && result.stderr.contains("other.nii: " + message), "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        }
+    }
 }

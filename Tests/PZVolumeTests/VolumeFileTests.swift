@@ -1,4 +1,5 @@
 import Foundation
+import PZGraph
 import PZPatchIO
 import PZTestSupport
 import PZVolume
@@ -51,6 +52,24 @@ import Testing
         let reader = try ZarrVolumeReader(path: Self.root + "/zarr/raw_f8_4d_last.zarr", channelAxis: .last)
         #expect(reader.shape == [2, 5, 6, 7])
         try check(reader, expected: try Self.expected("expected.npy"))
+    }
+
+    /// NIfTI-1 and NIfTI-2 images nibabel wrote (Fixtures/volumes/make_nifti.py):
+    /// every type and byte order, scaled, 4-D and 5-D channels, gzip; read as
+    /// (C, z, y, x) with scl_slope and scl_inter applied, as nibabel reads them.
+    @Test(arguments: ["f4.nii", "i2_scaled.nii.gz", "u1.nii", "be_f8.nii", "channels_f4.nii", "vector_u2.nii.gz", "n2_i4.nii"])
+    func niftiImages(name: String) throws {
+        let reader = try NIfTIVolumeReader(path: Self.root + "/nifti/" + name, memoryLimit: MemoryLimit(bytes: 1 << 20))
+        let expected = try NPYFile.read(Self.root + "/nifti/" + name.prefix { $0 != "." } + ".expected.npy")
+        #expect(reader.shape == expected.shape)
+        try check(reader, expected: expected.values)
+        #expect(reader.geometry.version == (name.hasPrefix("n2") ? 2 : 1))
+        #expect(reader.geometry.qformCode == 1 && reader.geometry.sformCode == 2)
+        // nibabel's sform (float32 in the file): rotation by 30° of spacing 0.8, 1.2, 2.5, a shear, an offset.
+        let sform: [[Float]] = [[0.69282031, -0.6, 0.3, -10], [0.4, 1.03923047, 0, 20.5], [0, 0, 2.5, 3]]
+        #expect(zip(reader.geometry.sform.joined(), sform.joined()).allSatisfy { abs(Float($0) - $1) < 1e-6 })
+        #expect(reader.geometry.spacing.map { Float($0) } == [0.8, 1.2, 2.5])
+        #expect(reader.geometry.spatialUnits == 2 && reader.geometry.temporalUnits == 8)  // mm, s
     }
 
     /// The bump and Gaussian weights equal an independent NumPy computation.

@@ -1,0 +1,133 @@
+import Foundation
+import PZGraph
+
+/// A single-file output (`.npy`, `.nii`) under construction: `OUTPUT.partial`
+/// holds `header` then the (C, D, H, W) array in C order (W fastest), made at
+/// full size up front; each chunk's rows are written in place (pwrite, then
+/// fsync) and only then recorded in `OUTPUT.partial.done`, one raster index a
+/// line after the run's identity on the first. A run with the same identity and
+/// the same header resumes from the record; anything else is another run's,
+/// replaced only with `overwrite`. One process only.
+final class PartialVolumeFile {
+    /// The finished output's path.
+    let path: String
+    let partialPath: String
+    let recordPath: String
+    /// (C, D, H, W).
+    let shape: [Int]
+    let chunks: ChunkGrid
+    let dataType: ArrayDataType
+    /// Bytes before the array: the header's length.
+    let dataOffset: Int
+    private var done: Set<Int> = []
+
+    init(path: String, shape: [Int], chunkShape: [Int], dataType: ArrayDataType, header: [UInt8], identity: String,
+         overwrite: Bool) throws {
+        self.path = path
+        self.shape = shape
+        self.dataType = dataType
+        chunks = try ChunkGrid(volumeShape: Array(shape.dropFirst()), chunkShape: chunkShape)
+        partialPath = path + ".partial"
+        recordPath = path + ".partial.done"
+        dataOffset = header.count
+        let total = header.count + shape.reduce(1, *) * dataType.size
+        let manager = FileManager.default
+        if manager.fileExists(atPath: path) && !overwrite {
+            throw VolumeError(path, "exists (pass --overwrite to replace it)")
+        }
+        let identityLine = identity.replacingOccurrences(of: "\n", with: " ")
+        if manager.fileExists(atPath: partialPath), let record = try? String(contentsOfFile: recordPath, encoding: .utf8) {
+            let lines = record.split(separator: "\n", omittingEmptySubsequences: false)
+            if lines.first.map(String.init) == identityLine, Self.starts(partialPath, with: header, length: total) {
+                // Only whole lines count: a line cut short by a kill was not recorded.
+                done = Set(lines.dropFirst().dropLast().compactMap { Int($0) }.filter { $0 >= 0 && $0 < chunks.chunkCount })
+                return
+            }
+            guard overwrite else {
+                throw VolumeError(path, "an unfinished output of another model, options or input is in \(partialPath) "
+                                        + "(pass --overwrite to start again)")
+            }
+        }
+        do {
+            try? manager.removeItem(atPath: recordPath)
+            try AtomicFile.write(to: partialPath) { temporary in
+                guard manager.createFile(atPath: temporary, contents: Data(header)),
+                      truncate(temporary, off_t(total)) == 0 else {
+                    throw VolumeError(temporary, "cannot create (\(String(cString: strerror(errno))))")
+                }
+            }
+            try AtomicFile.write(Array((identityLine + "\n").utf8), to: recordPath)
+        } catch let error as VolumeError {
+            throw error
+        } catch {
+            throw VolumeError(path, "cannot start the output (\(error))")
+        }
+    }
+
+    /// Whether the file at `path` is `length` bytes long and begins with `header`.
+    private static func starts(_ path: String, with header: [UInt8], length: Int) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let end = try? handle.seekToEnd(), end == UInt64(length) else { return false }
+        try? handle.seek(toOffset: 0)
+        return (try? handle.read(upToCount: header.count)).map { Array($0) == header } ?? false
+    }
+
+    func isDone(_ position: [Int]) -> Bool { done.contains(chunks.index(position)) }
+
+    /// Whether every chunk is written and recorded.
+    var isComplete: Bool { done.count == chunks.chunkCount }
+
+    /// Writes the chunk at `position` (`values`: C-major float32 over its box)
+    /// in place, flushes it, and records it.
+    func write(_ position: [Int], values: [Float]) throws {
+        let box = chunks.box(position)
+        let (depth, height, width) = (shape[1], shape[2], shape[3])
+        let descriptor = open(partialPath, O_WRONLY)
+        guard descriptor >= 0 else { throw VolumeError(partialPath, "cannot open for writing") }
+        defer { close(descriptor) }
+        let rowBytes = box.size[2] * dataType.size
+        for channel in 0..<shape[0] {
+            for d in 0..<box.size[0] {
+                for h in 0..<box.size[1] {
+                    let source = ((channel * box.size[0] + d) * box.size[1] + h) * box.size[2]
+                    let row = dataType.encode(Array(values[source..<(source + box.size[2])]))
+                    let element = ((channel * depth + box.origin[0] + d) * height + box.origin[1] + h) * width + box.origin[2]
+                    let offset = off_t(dataOffset + element * dataType.size)
+                    let written = row.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, rowBytes, offset) }
+                    guard written == rowBytes else {
+                        throw VolumeError(partialPath, "cannot write (\(String(cString: strerror(errno))))")
+                    }
+                }
+            }
+        }
+        guard fsync(descriptor) == 0 else { throw VolumeError(partialPath, "cannot flush") }
+        try record(chunks.index(position))
+    }
+
+    /// Appends a finished chunk to the record, flushed.
+    private func record(_ index: Int) throws {
+        let descriptor = open(recordPath, O_WRONLY | O_APPEND)
+        guard descriptor >= 0 else { throw VolumeError(recordPath, "cannot open for writing") }
+        defer { close(descriptor) }
+        let line = Array("\(index)\n".utf8)
+        guard line.withUnsafeBytes({ Foundation.write(descriptor, $0.baseAddress, line.count) }) == line.count,
+              fsync(descriptor) == 0 else {
+            throw VolumeError(recordPath, "cannot record a finished chunk")
+        }
+        done.insert(index)
+    }
+
+    /// Renames the finished partial file to the output's path, then drops the record.
+    func moveIntoPlace() throws {
+        guard rename(partialPath, path) == 0 else { throw VolumeError(path, "cannot move the finished output into place") }
+        unlink(recordPath)
+    }
+
+    /// Drops the partial file and its record once the output was made from it
+    /// some other way (compressed).
+    func remove() {
+        unlink(partialPath)
+        unlink(recordPath)
+    }
+}
