@@ -29,18 +29,18 @@ final class ModelRunner {
             : nil
         var graph = try packed?.graph ?? ModelFile.loadGraph(path)
         digest = SHA256.hexDigest(try readFileBytes(path))
-        if let patch, packed == nil { graph = try Self.resized(graph, patch: patch, path: path) }
-        let inputs = graph.inputNodes
-        guard inputs.count == 1, case .input(let parameters) = inputs[0].op, parameters.shape.count == 5,
-              parameters.shape[0] == 1 else {
-            throw CommandError("\(path): predict runs models with one 3-D input (N = 1, C, D, H, W)")
+        if let patch {
+            let ownPatch = try packed?.resizedFrom ?? Array(Self.volumeInput(of: graph, path: path).shape[2...])
+            try Self.checkFieldOfView(of: graph, patch: patch, ownPatch: ownPatch, path: path)
+            if packed == nil { graph = try Self.resized(graph, patch: patch, path: path) }
         }
+        let parameters = try Self.volumeInput(of: graph, path: path)
         guard let first = graph.outputs.first else { throw CommandError("\(path): the model has no output") }
         let shapes = try graph.inferShapes()
         guard let outputShape = shapes[first.tensor], outputShape.count == 5 else {
             throw CommandError("\(path): output '\(first.tensor)' is not 3-D (N, C, D, H, W)")
         }
-        inputName = inputs[0].outputs[0]
+        inputName = graph.inputNodes[0].outputs[0]
         outputName = first.tensor
         inputChannels = parameters.shape[1]
         normalization = parameters.normalization
@@ -54,6 +54,29 @@ final class ModelRunner {
             fast = nil
             reference = try ReferenceExecutor(graph: graph, memoryLimit: memoryLimit)
         }
+    }
+
+    /// `graph`'s one input, 3-D with N = 1 (shape N, C, D, H, W).
+    private static func volumeInput(of graph: Graph, path: String) throws -> InputParameters {
+        guard graph.inputNodes.count == 1, case .input(let parameters) = graph.inputNodes[0].op,
+              parameters.shape.count == 5, parameters.shape[0] == 1 else {
+            throw CommandError("\(path): predict runs models with one 3-D input (N = 1, C, D, H, W)")
+        }
+        return parameters
+    }
+
+    /// Refuses a `--patch` smaller, on some axis, than both the net's field of
+    /// view and its own patch: its outputs would see less of the volume than
+    /// they did in training. (Many U-Nets' field of view exceeds their own patch;
+    /// that patch is never refused.)
+    private static func checkFieldOfView(of graph: Graph, patch: [Int], ownPatch: [Int], path: String) throws {
+        let field = FieldOfView(graph).size
+        let smallest = (0..<3).map { min(field[$0], ownPatch[$0]) }
+        guard (0..<3).contains(where: { patch[$0] < smallest[$0] }) else { return }
+        func text(_ values: [Int], _ separator: String) -> String { values.map(String.init).joined(separator: separator) }
+        throw CommandError("\(path): --patch \(text(patch, ",")) is smaller than the net's field of view "
+                           + "(\(text(field, "×")) input voxels; its own patch is \(text(ownPatch, "×"))): "
+                           + "use at least \(text(smallest, ","))")
     }
 
     /// `graph` with its one 3-D input resized to `patch`, shapes checked.

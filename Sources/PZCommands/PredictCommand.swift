@@ -48,7 +48,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "A 4-D input's channel axis: first (C, D, H, W) or last (D, H, W, C).")
     var channelAxis: String?
 
-    @Option(help: "Run the model at this input patch D,H,W instead of its own (re-planned in memory; the net must allow the size).")
+    @Option(help: "Run the model at this input patch D,H,W instead of its own (re-planned in memory; the net must allow the size, and it must be at least the net's field of view or its own patch, the smaller, per axis).")
     var patch: String?
 
     @Option(help: "Output voxels shared by neighbouring tiles, D,H,W (default: half the output patch).")

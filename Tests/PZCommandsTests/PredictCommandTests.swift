@@ -40,8 +40,6 @@ import Testing
         return result
     }
 
-    /// --blend crop with an overlap of at least the field of view equals one run
-    /// of the same net over the whole volume (reference executor, exactly).
     /// Runs pzconv with `arguments` and kills it with SIGKILL after `seconds`.
     func startAndKill(_ arguments: [String], after seconds: Double) throws {
         let process = Process()
@@ -55,6 +53,8 @@ import Testing
         process.waitUntilExit()
     }
 
+    /// --blend crop with an overlap of at least the field of view equals one run
+    /// of the same net over the whole volume (reference executor, exactly).
     @Test func cropEqualsAWholeVolumeRun() throws {
         let directory = try TestPaths.makeTemporaryDirectory()
         let tiled = try net([6, 16, 16], in: directory, name: "tile")
@@ -96,6 +96,15 @@ import Testing
         #expect(difference < 1e-5)
         let bad = try CLI.run(["predict", packed, raw, "-o", directory + "/bad.npy", "--patch", "9,0,12"])
         #expect(bad.status == 1 && bad.stderr.contains("--patch"), "\(bad.stderr)")
+        // The net's field of view is 5³: a patch of 5 per axis still runs, 4 along D does not, for either model.
+        let smallest = try CLI.run(["predict", packed, raw, "-o", directory + "/smallest.npy", "--patch", "5,5,5"])
+        #expect(smallest.status == 0, "\(smallest.stderr)")
+        for model in [packed, tiled] {
+            let small = try CLI.run(["predict", model, raw, "-o", directory + "/small.npy", "--patch", "4,16,16"])
+            #expect(small.status == 1, "\(small.stderr)")
+            #expect(small.stderr.contains("--patch 4,16,16 is smaller than the net's field of view (5×5×5 input voxels; "
+                                          + "its own patch is 6×16×16): use at least 5,5,5"), "\(small.stderr)")
+        }
     }
 
     /// Shards 0/3, 1/3, 2/3 into one Zarr output give the same bytes as one run;

@@ -96,6 +96,7 @@ import Testing
         #expect(text.stdout.contains("conv  Convolution  1×3×3×6×6"))
         // 3 × 108 positions × 2·9 multiply-adds × 2 = 11664 FLOP.
         #expect(text.stdout.contains("total: 3 nodes, 57 parameters, 12.0 kFLOP per run"))
+        #expect(text.stdout.contains("field of view: 1×3×3 input voxels (D×H×W) per output voxel"))
         let json = try CLI.run(["inspect", path, "--json"])
         #expect(json.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
@@ -103,6 +104,7 @@ import Testing
         #expect(nodes.map { $0["op"] as! String } == ["Input", "Convolution", "ELU"])
         #expect(nodes[1]["flops"] as! Int == 11664)
         #expect((object["totals"] as! [String: Any])["parameters"] as! Int == 57)
+        #expect(object["fieldOfView"] as? [Int] == [1, 3, 3])
     }
 
 }

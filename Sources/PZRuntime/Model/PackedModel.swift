@@ -24,6 +24,9 @@ public final class PackedModel: @unchecked Sendable {
     public let sourceModelSHA256: String
     /// The instruction set of the file's own plan, when the loader planned again.
     public let replannedFrom: InstructionSet?
+    /// The file's own input patch (D, H, W of its one 3-D input), when the
+    /// loader planned the model for another (`inputPatch`).
+    public let resizedFrom: [Int]?
     let storage: ModelBytes
     let steps: [RuntimeStep]
     let library: any KernelLibrary.Type
@@ -61,11 +64,13 @@ public final class PackedModel: @unchecked Sendable {
         let contents = try Contents(storage, memoryLimit: memoryLimit)
         let model: PackedModel
         if contents.document.plan.isa == instructionSet && inputPatch == nil {
-            model = try PackedModel(contents, replannedFrom: nil)
+            model = try PackedModel(contents, replannedFrom: nil, resizedFrom: nil)
         } else {
             let replanned = try contents.replanned(for: instructionSet, inputPatch: inputPatch)
+            let ownPatch = inputPatch == nil ? nil : contents.graph.inputNodes.first
+                .flatMap { contents.shapes[$0.outputs[0]] }.map { Array($0.dropFirst(2)) }
             model = try PackedModel(Contents(ModelBytes(copying: replanned, name: storage.name), memoryLimit: memoryLimit),
-                                    replannedFrom: contents.document.plan.isa)
+                                    replannedFrom: contents.document.plan.isa, resizedFrom: ownPatch)
         }
         do {
             // The plan is valid here; its buffers are what a FastExecutor allocates.
@@ -76,7 +81,7 @@ public final class PackedModel: @unchecked Sendable {
         return model
     }
 
-    private init(_ contents: Contents, replannedFrom: InstructionSet?) throws {
+    private init(_ contents: Contents, replannedFrom: InstructionSet?, resizedFrom: [Int]?) throws {
         path = contents.storage.name
         storage = contents.storage
         graph = contents.graph
@@ -84,6 +89,7 @@ public final class PackedModel: @unchecked Sendable {
         plan = contents.document.plan
         sourceModelSHA256 = contents.document.sourceModelSHA256
         self.replannedFrom = replannedFrom
+        self.resizedFrom = resizedFrom
         library = Self.library(for: plan.isa)
         derived = DerivedWeights()
         steps = try contents.validation.buildSteps(library: library, derived: derived)
