@@ -72,6 +72,11 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Output chunk shape D,H,W (default: the output patch).")
     var chunk: String?
 
+    @Option(help: ArgumentHelp(
+        "Memory for the output chunks being blended (K, M, G): past it, the volume is swept in columns through its depth that fit, re-running the tiles on column edges.",
+        valueName: "size"))
+    var accumulatorMemory = "1G"
+
     @Option(help: "Compute only shard I of N (0-based, I/N) of the output's chunks; needs a Zarr output.")
     var shard: String?
 
@@ -123,7 +128,10 @@ struct PredictCommand: ParsableCommand {
                                   memoryLimit: memoryOptions.limit, geometry: geometry)
         }
         let prediction = TiledPrediction(grid: grid, chunks: writer.chunks, blend: options.blend, padding: options.padding,
-                                         keptChannels: kept)
+                                         keptChannels: kept,
+                                         columns: .fitting(min(options.accumulatorMemory, memoryOptions.limit.bytes / 2),
+                                                           grid: writer.chunks, outputPatchDepth: runner.outputPatch[0],
+                                                           channels: kept.count))
         do {
             try memoryOptions.limit.check(prediction.memoryBound(inputChannels: runner.inputChannels,
                                                                  outputChannels: runner.outputChannels),

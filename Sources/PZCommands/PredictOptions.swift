@@ -13,6 +13,9 @@ struct PredictOptions {
     var patch: [Int]?
     var shard: Shard
     var normalization: InputNormalization?
+    /// Bytes the chunk accumulators may take (`--accumulator-memory`); the plane
+    /// is swept in columns narrow enough for them (`PredictionColumns`).
+    var accumulatorMemory: Int
 
     init(_ command: PredictCommand) throws {
         func choice<T: RawRepresentable & CaseIterable>(_ text: String, _ option: String) throws -> T where T.RawValue == String {
@@ -34,6 +37,11 @@ struct PredictOptions {
             normalization = try command.normalize.map { try InputNormalization(parsing: $0) }
         } catch {
             throw CommandError("--normalize: \(error)")
+        }
+        do {
+            accumulatorMemory = try MemoryLimit(parsing: command.accumulatorMemory).bytes
+        } catch {
+            throw CommandError("--accumulator-memory: \(error)")
         }
         overlap = try command.overlap.map { try Self.triple($0, "overlap", minimum: 0) }
         chunk = try command.chunk.map { try Self.triple($0, "chunk", minimum: 1) }

@@ -85,7 +85,8 @@ struct PredictReport {
     var text: String {
         let peak = MemoryLimit.format(Self.peakResidentBytes)
         return "\(output): \(summary.chunksWritten) chunks written (\(summary.chunksAlreadyDone) already done), "
-            + "\(summary.tiles) tiles, \(summary.voxels) voxels in \(String(format: "%.2f", summary.seconds)) s "
+            + "\(summary.tiles) tiles" + (summary.tilesRepeated > 0 ? " (\(summary.tilesRepeated) on column edges run twice)" : "")
+            + ", \(summary.voxels) voxels in \(String(format: "%.2f", summary.seconds)) s "
             + "(\(String(format: "%.3g", voxelsPerSecond)) voxels/s, model \(String(format: "%.0f", share))%), "
             + "peak memory \(peak)" + (shard == .whole ? "" : ", shard \(shard)")
             + (normalization.map { ", input \($0)" } ?? "")
@@ -97,7 +98,7 @@ struct PredictReport {
     var json: String {
         """
         {"output": "\(output.replacingOccurrences(of: "\"", with: "\\\""))", "shard": "\(shard)", \
-        "tiles": \(summary.tiles), "tiles_skipped": \(summary.tilesSkipped), "chunks_written": \(summary.chunksWritten), \
+        "tiles": \(summary.tiles), "tiles_repeated": \(summary.tilesRepeated), "tiles_skipped": \(summary.tilesSkipped), "chunks_written": \(summary.chunksWritten), \
         "chunks_already_done": \(summary.chunksAlreadyDone), "voxels": \(summary.voxels), \
         "seconds": \(summary.seconds), "model_seconds": \(summary.modelSeconds), \
         "input_wait_seconds": \(summary.inputWaitSeconds), "blend_seconds": \(summary.blendSeconds), \

@@ -3,13 +3,15 @@ import Foundation
 /// Runs a model over a whole volume tile by tile and writes the blended output
 /// chunk by chunk, holding only the chunks still being accumulated.
 ///
-/// Tiles run in raster order (`TileGrid.tiles`); each adds weight·output and
-/// weight into the accumulators of the output chunks it touches that this run
-/// must write (its shard's, not already done). After the last tile of a D-row of
-/// tiles, every chunk ending before the next row's output starts is complete:
-/// it is normalized (Σ weight·output / Σ weight), written and dropped. Every
-/// chunk receives the same tiles in the same order in every run — whole, resumed
-/// or sharded — so its bytes are identical.
+/// The output's H × W plane is swept column by column (`PredictionColumns`:
+/// the whole plane unless its accumulators would outgrow the budget). In a
+/// column, tiles run in raster order (`TileGrid.tiles`); each adds weight·output
+/// and weight into the accumulators of the output chunks it touches that this
+/// run must write (its shard's and column's, not already done). After the last
+/// tile of a D-row of tiles, every chunk ending before the next row's output
+/// starts is complete: it is normalized (Σ weight·output / Σ weight), written
+/// and dropped. Every chunk receives the same tiles in the same order in every
+/// run — whole, resumed, sharded, or in other columns — so its bytes are identical.
 public struct TiledPrediction {
     public let grid: TileGrid
     public let chunks: ChunkGrid
@@ -17,33 +19,37 @@ public struct TiledPrediction {
     public let padding: VolumePadding
     /// The model's output channels written, in this order (all of them by default).
     public let keptChannels: [Int]
+    public let columns: PredictionColumns
 
-    public init(grid: TileGrid, chunks: ChunkGrid, blend: BlendMode, padding: VolumePadding, keptChannels: [Int]) {
+    /// `columns`: how the plane is swept (default: as one column).
+    public init(grid: TileGrid, chunks: ChunkGrid, blend: BlendMode, padding: VolumePadding, keptChannels: [Int],
+                columns: PredictionColumns? = nil) {
         self.grid = grid
         self.chunks = chunks
         self.blend = blend
         self.padding = padding
         self.keptChannels = keptChannels
+        self.columns = columns ?? .whole(chunks)
     }
 
     /// The most bytes a run holds for `inputChannels` in and the model's
-    /// `outputChannels` out, besides the model: the chunk accumulators of a slab
-    /// one output patch plus one chunk deep across the volume's H × W (Σ w·y per
-    /// kept channel and Σ w, float32), two tiles' inputs (one read ahead), one
-    /// tile's output and weights.
+    /// `outputChannels` out, besides the model: one column's chunk accumulators
+    /// (`PredictionColumns.accumulatorBytes`), two tiles' inputs (one read
+    /// ahead), one tile's output and weights.
     public func memoryBound(inputChannels: Int, outputChannels: Int) -> Int {
-        let chunkDepth = chunks.chunkShape[0]
-        let slabs = (grid.outputPatch[0] + chunkDepth - 1) / chunkDepth + 2
-        let slabVoxels = min(slabs * chunkDepth, chunks.volumeShape[0]) * chunks.volumeShape[1] * chunks.volumeShape[2]
-        let product = slabVoxels.multipliedReportingOverflow(by: (keptChannels.count + 1) * 4)
-        let accumulators = product.overflow ? Int.max : product.partialValue
+        let accumulators = columns.accumulatorBytes(grid: chunks, outputPatchDepth: grid.outputPatch[0],
+                                                    channels: keptChannels.count)
         let tiles = 2 * inputChannels * grid.inputPatch.reduce(1, *) * 4 + (outputChannels + 1) * grid.outputPatch.reduce(1, *) * 4
         return accumulators.addingReportingOverflow(tiles).overflow ? Int.max : accumulators + tiles
     }
 
     /// What a run did.
     public struct Summary: Sendable {
+        /// Tiles run (one straddling two columns counts twice), and how many of
+        /// those runs were such repeats.
         public var tiles = 0
+        public var tilesRepeated = 0
+        /// Tiles of the grid run by no column (their chunks were done, or another shard's).
         public var tilesSkipped = 0
         public var chunksWritten = 0
         public var chunksAlreadyDone = 0
@@ -74,18 +80,36 @@ public struct TiledPrediction {
             let position = chunks.position(index)
             if try writer.isDone(position) { summary.chunksAlreadyDone += 1 } else { pending.insert(position) }
         }
-        let tiles = grid.tiles.filter { tile in chunks.positions(touching: tile.output).contains { pending.contains($0) } }
-        summary.tilesSkipped = grid.tileCount - tiles.count
+        // Each column's tiles: those touching a chunk of it this run writes, in raster order.
+        var tiles: [(tile: TileGrid.Tile, column: [Int])] = []
+        var used = Set<[Int]>()
+        for column in columns.all(chunks) {
+            let box = columns.box(column, grid: chunks)
+            let reaching = (1...2).map { axis in
+                grid.origins[axis].indices.filter {
+                    grid.origins[axis][$0] < box.end[axis] && grid.origins[axis][$0] + grid.outputPatch[axis] > box.origin[axis]
+                }
+            }
+            for d in grid.origins[0].indices { for h in reaching[0] { for w in reaching[1] {
+                let tile = grid.tile([d, h, w])
+                guard chunks.positions(touching: tile.output).contains(where: {
+                    pending.contains($0) && columns.column(of: $0) == column
+                }) else { continue }
+                if !used.insert(tile.position).inserted { summary.tilesRepeated += 1 }
+                tiles.append((tile, column))
+            } } }
+        }
+        summary.tilesSkipped = grid.tileCount - used.count
         var accumulators: [[Int]: ChunkAccumulator] = [:]
         let outputVoxels = grid.outputPatch.reduce(1, *)
-        let inputs = ReadAhead(reader: reader, padding: padding, boxes: tiles.map(\.input))
+        let inputs = ReadAhead(reader: reader, padding: padding, boxes: tiles.map(\.tile.input))
         defer {
             inputs.drain()
             summary.inputWaitSeconds = inputs.waitSeconds
         }
         // The same weights for every tile, except under crop.
         let sharedWeights = blend == .crop ? nil : blend.weights(patch: grid.outputPatch)
-        for (number, tile) in tiles.enumerated() {
+        for (number, (tile, column)) in tiles.enumerated() {
             let input = try inputs.take()
             let modelStart = Date()
             let output = try model(input)
@@ -97,16 +121,18 @@ public struct TiledPrediction {
             let blendStart = Date()
             defer { summary.blendSeconds += Date().timeIntervalSince(blendStart) }
             let weights = sharedWeights ?? TileWeights(blend, grid: grid, tile: tile).values
-            for position in chunks.positions(touching: tile.output) where pending.contains(position) {
+            for position in chunks.positions(touching: tile.output)
+            where pending.contains(position) && columns.column(of: position) == column {
                 let box = chunks.box(position)
                 accumulators[position, default: ChunkAccumulator(box: box, channels: keptChannels.count)]
                     .add(output, weights: weights, tile: tile.output, channels: keptChannels)
             }
             summary.tiles += 1
             progress?(number + 1, tiles.count)
-            // Chunks no later tile touches: every later tile's output starts at or
-            // after the next tile's D origin.
-            let nextStart = number + 1 < tiles.count ? tiles[number + 1].output.origin[0] : Int.max
+            // Chunks no later tile touches: every later tile of the column starts at
+            // or after the next one's D origin; the column's chunks end with it.
+            let next = number + 1 < tiles.count ? tiles[number + 1] : nil
+            let nextStart = next.map { $0.column == column ? $0.tile.output.origin[0] : Int.max } ?? Int.max
             for (position, accumulator) in accumulators where accumulator.box.end[0] <= nextStart {
                 let writeStart = Date()
                 defer { summary.writeSeconds += Date().timeIntervalSince(writeStart) }

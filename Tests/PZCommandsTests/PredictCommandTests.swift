@@ -107,6 +107,24 @@ import Testing
         }
     }
 
+    /// A small --accumulator-memory sweeps the volume in columns (tiles on their
+    /// edges run twice) and writes the same bytes; a bad size is one line.
+    @Test func accumulatorMemorySweepsColumnsToTheSameBytes() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let model = try net([6, 16, 16], in: directory, name: "tile")
+        let (raw, _) = try volume(in: directory)
+        let options = ["--chunk", "3,8,8", "--blend", "gaussian", "--json"]
+        let whole = try CLI.run(["predict", model, raw, "-o", directory + "/whole.zarr"] + options)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let swept = try CLI.run(["predict", model, raw, "-o", directory + "/swept.zarr", "--accumulator-memory", "20K"] + options)
+        #expect(swept.status == 0, "\(swept.stderr)")
+        #expect(try files(directory + "/swept.zarr") == files(directory + "/whole.zarr"))
+        let summary = try JSONSerialization.jsonObject(with: Data(swept.stdout.utf8)) as! [String: Any]
+        #expect(summary["tiles_repeated"] as! Int > 0)
+        let bad = try CLI.run(["predict", model, raw, "-o", directory + "/bad.zarr", "--accumulator-memory", "lots"])
+        #expect(bad.status == 1 && bad.stderr.contains("--accumulator-memory: 'lots' is not a memory size"), "\(bad.stderr)")
+    }
+
     /// Shards 0/3, 1/3, 2/3 into one Zarr output give the same bytes as one run;
     /// a run cut short (chunks missing, a temporary file left) and run again too.
     @Test func shardsAndResumeAreByteIdentical() throws {

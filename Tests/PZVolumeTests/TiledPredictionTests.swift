@@ -20,13 +20,21 @@ import Testing
     ]
 
     private func predict(_ testCase: Case, blend: BlendMode, input: MemoryVolume, channels: Int, shard: Shard = .whole,
-                         into output: MemoryOutput? = nil, model: @escaping ([Float]) -> [Float]) throws -> MemoryOutput {
+                         columns: [Int]? = nil, into output: MemoryOutput? = nil,
+                         model: @escaping ([Float]) -> [Float]) throws -> TiledPrediction.Summary {
         let grid = try TileGrid(volumeShape: testCase.volume, inputPatch: testCase.inputPatch,
                                 outputPatch: testCase.outputPatch, overlap: testCase.overlap)
         let output = try output ?? MemoryOutput(shape: [channels] + testCase.volume, chunkShape: testCase.chunk)
         let prediction = TiledPrediction(grid: grid, chunks: output.chunks, blend: blend, padding: .mirror,
-                                         keptChannels: Array(0..<channels))
-        _ = try prediction.run(reader: input, writer: output, shard: shard, model: model)
+                                         keptChannels: Array(0..<channels), columns: columns.map(PredictionColumns.init))
+        return try prediction.run(reader: input, writer: output, shard: shard, model: model)
+    }
+
+    /// `predict` into a new output, returned.
+    private func predicted(_ testCase: Case, blend: BlendMode, input: MemoryVolume, channels: Int,
+                           model: @escaping ([Float]) -> [Float]) throws -> MemoryOutput {
+        let output = try MemoryOutput(shape: [channels] + testCase.volume, chunkShape: testCase.chunk)
+        _ = try predict(testCase, blend: blend, input: input, channels: channels, into: output, model: model)
         return output
     }
 
@@ -36,7 +44,7 @@ import Testing
     func aConstantNetGivesItsConstantEverywhere(_ testCase: Case, blend: BlendMode) throws {
         let input = MemoryVolume(shape: [1] + testCase.volume, values: testValues(testCase.volume.reduce(1, *)))
         let outputVoxels = testCase.outputPatch.reduce(1, *)
-        let output = try predict(testCase, blend: blend, input: input, channels: 2) { _ in
+        let output = try predicted(testCase, blend: blend, input: input, channels: 2) { _ in
             [Float](repeating: 0.7, count: outputVoxels) + [Float](repeating: -3, count: outputVoxels)
         }
         let voxels = testCase.volume.reduce(1, *)
@@ -55,7 +63,7 @@ import Testing
         let patchVoxels = testCase.outputPatch.reduce(1, *)
         // Output: channel 0 = the tile's sequence number + the voxel's index in the patch / 1000.
         var calls = 0
-        let output = try predict(testCase, blend: blend, input: input, channels: 1) { _ in
+        let output = try predicted(testCase, blend: blend, input: input, channels: 1) { _ in
             calls += 1
             return (0..<patchVoxels).map { Float(calls) + Float($0) / 1000 }
         }
@@ -87,7 +95,7 @@ import Testing
         let whole = meanFilter(input.values, patch: volume)
         let patch = [6, 8, 8]
         let testCase = Case(volume: volume, inputPatch: patch, outputPatch: patch, overlap: [2, 3, 4], chunk: [4, 5, 6])
-        let output = try predict(testCase, blend: .crop, input: input, channels: 2) { meanFilter($0, patch: patch) }
+        let output = try predicted(testCase, blend: .crop, input: input, channels: 2) { meanFilter($0, patch: patch) }
         #expect(output.values == whole)
     }
 
@@ -98,7 +106,7 @@ import Testing
         let testCase = Self.cases[1]
         let input = MemoryVolume(shape: [1] + testCase.volume, values: testValues(testCase.volume.reduce(1, *), seed: 3))
         let model = { (values: [Float]) in meanFilter(values, patch: testCase.inputPatch) }
-        let whole = try predict(testCase, blend: blend, input: input, channels: 2, model: model)
+        let whole = try predicted(testCase, blend: blend, input: input, channels: 2, model: model)
         let sharded = try MemoryOutput(shape: [2] + testCase.volume, chunkShape: testCase.chunk)
         for index in 0..<5 {
             _ = try predict(testCase, blend: blend, input: input, channels: 2, shard: Shard(index: index, count: 5),
@@ -136,6 +144,54 @@ import Testing
         }
         #expect(runs == 5)
         #expect(output.written.count == 5)
+    }
+
+    /// Swept in columns narrower than the plane, every chunk gets the same bytes
+    /// as in one sweep (tiles on column edges run again), sharded too.
+    @Test(arguments: cases, [[1, 1], [2, 1], [1, 3]])
+    func columnsGiveTheSameBytes(_ testCase: Case, columns: [Int]) throws {
+        let input = MemoryVolume(shape: [1] + testCase.volume, values: testValues(testCase.volume.reduce(1, *), seed: 4))
+        let model = { (values: [Float]) in meanFilter(values, patch: testCase.inputPatch) }
+        let whole = try predicted(testCase, blend: .gaussian, input: input, channels: 2, model: model)
+        let swept = try MemoryOutput(shape: [2] + testCase.volume, chunkShape: testCase.chunk)
+        let summary = try predict(testCase, blend: .gaussian, input: input, channels: 2, columns: columns, into: swept,
+                                  model: model)
+        #expect(swept.values == whole.values)
+        #expect(Set(swept.written).count == swept.chunks.chunkCount)
+        let plane = [swept.chunks.counts[1], swept.chunks.counts[2]]
+        let grid = try TileGrid(volumeShape: testCase.volume, inputPatch: testCase.inputPatch,
+                                outputPatch: testCase.outputPatch, overlap: testCase.overlap)
+        #expect(summary.tiles == grid.tileCount + summary.tilesRepeated)
+        if columns[0] < plane[0] || columns[1] < plane[1], grid.counts[1] * grid.counts[2] > 1 {
+            #expect(summary.tilesRepeated > 0)
+        }
+        let sharded = try MemoryOutput(shape: [2] + testCase.volume, chunkShape: testCase.chunk)
+        for index in 0..<3 {
+            _ = try predict(testCase, blend: .gaussian, input: input, channels: 2, shard: Shard(index: index, count: 3),
+                            columns: columns, into: sharded, model: model)
+        }
+        #expect(sharded.values == whole.values)
+    }
+
+    /// Columns are the widest that fit the budget: the whole plane when it fits,
+    /// else the longer side narrowed a chunk at a time, one chunk at the least.
+    @Test func columnsFitTheBudget() throws {
+        // 40 × 100 × 60 output, chunks 10 × 10 × 10 (10 × 6 per plane), patch depth 10:
+        // slab 30 deep (2 + 1 chunks), 2 channels + weights = 12 bytes per voxel.
+        let grid = try ChunkGrid(volumeShape: [40, 100, 60], chunkShape: [10, 10, 10])
+        func fitted(_ budget: Int) -> [Int] {
+            PredictionColumns.fitting(budget, grid: grid, outputPatchDepth: 10, channels: 2).chunks
+        }
+        let perColumnVoxel = 30 * 12  // bytes per voxel of the column's H × W
+        #expect(PredictionColumns.whole(grid).accumulatorBytes(grid: grid, outputPatchDepth: 10, channels: 2)
+                == 100 * 60 * perColumnVoxel)
+        #expect(fitted(100 * 60 * perColumnVoxel) == [10, 6])
+        #expect(fitted(100 * 60 * perColumnVoxel - 1) == [9, 6])
+        #expect(fitted(60 * 60 * perColumnVoxel) == [6, 6])
+        #expect(fitted(60 * 50 * perColumnVoxel) == [5, 6])  // a tie narrows H
+        #expect(fitted(1) == [1, 1])
+        #expect(PredictionColumns(chunks: [4, 4]).all(grid) == [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]])
+        #expect(PredictionColumns(chunks: [4, 4]).box([2, 1], grid: grid) == VolumeBox(origin: [0, 80, 40], size: [40, 20, 20]))
     }
 }
 
