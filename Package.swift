@@ -108,7 +108,7 @@ let package = Package(
                     swiftSettings: [.define("PZCONV_AVX512")]),
         .testTarget(name: "PZVolumeTests", dependencies: ["PZVolume", "PZPatchIO", "PZTestSupport"]),
         .testTarget(name: "PZPackTests", dependencies: ["PZPack", "PZRuntime", "PZGraph", "PZTestSupport"]),
-        .testTarget(name: "PZCommandsTests", dependencies: ["pzconv", "PZCommands", "PZGraph", "PZHDF5", "PZPatchIO", "PZTestSupport"],
+        .testTarget(name: "PZCommandsTests", dependencies: ["pzconv", "PZCommands", "PZGraph", "PZHDF5", "PZPatchIO", "PZVolume", "PZTestSupport"],
                     exclude: ["LibHDF5Crashes"]),
         .testTarget(name: "PZFuzzRegressionTests", dependencies: ["PZFuzzTargets", "PZTestSupport"],
                     exclude: ["FuzzRegressions"]),

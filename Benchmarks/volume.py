@@ -4,11 +4,14 @@ script run (the machines are shared and noisy: compare the ratio, not the second
 
 usage: volume.py [--net Benchmarks/nets/residual_unet3d.prototxt]
                  [--pz Benchmarks/.work/residual_unet3d.auto.pz]
-                 [--shape 36,768,768] [--overlap 4,32,32] [--threads 2] [--work Benchmarks/.work/volume]
+                 [--shape 36,768,768] [--volume-dtype uint8|float32] [--overlap 4,32,32] [--threads 2]
+                 [--work Benchmarks/.work/volume]
                  [--pzconv .build/release/pzconv] [--bench ../shared/bench]
 
-The volume is uint8 smoothed noise written as .npy (pzconv memory-maps it; MONAI
-holds it in memory as float32, as its users do). Both divide by 255 on the way in
+The volume is smoothed noise in [0, 255] written as .npy, uint8 (rounded) or float32
+(--volume-dtype float32: four times the bytes per voxel, for a volume of gigabytes
+that both tools can get through in tens of minutes); pzconv memory-maps it, MONAI
+holds it in memory as float32, as its users do. Both divide by 255 on the way in
 (pzconv: --normalize scale:1/255), blend with a Gaussian (pzconv: --blend
 gaussian, sigma = patch/8; MONAI: the same map as roi_weight_map, since its own
 Gaussian is floored at 1e-3 and weighs overlapping tile edges differently) and use the
@@ -36,15 +39,18 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def make_volume(path, shape, seed=0):
-    if os.path.exists(path) and np.load(path, mmap_mode="r").shape == tuple(shape):
-        return
+def make_volume(path, shape, dtype, seed=0):
+    if os.path.exists(path):
+        existing = np.load(path, mmap_mode="r")
+        if existing.shape == tuple(shape) and existing.dtype == dtype:
+            return
     rng = np.random.default_rng(seed)
     noise = rng.random(shape, dtype=np.float32)
     for axis in range(3):  # a little smoothing, so it looks less like white noise
         noise = (noise + np.roll(noise, 1, axis) + np.roll(noise, -1, axis)) / 3
     lo, hi = noise.min(), noise.max()
-    np.save(path, np.round((noise - lo) / (hi - lo) * 255).astype(np.uint8))
+    scaled = (noise - lo) / (hi - lo) * 255
+    np.save(path, np.round(scaled).astype(np.uint8) if dtype == np.uint8 else scaled.astype(np.float32))
 
 
 def run_pzconv(a, volume, output):
@@ -106,6 +112,7 @@ def main():
     ap.add_argument("--net", default=os.path.join(HERE, "nets", "residual_unet3d.prototxt"))
     ap.add_argument("--pz", default=os.path.join(HERE, ".work", "residual_unet3d.auto.pz"))
     ap.add_argument("--shape", default="36,768,768")
+    ap.add_argument("--volume-dtype", choices=["uint8", "float32"], default="uint8")
     ap.add_argument("--overlap", default="4,32,32")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", default=os.path.join(HERE, ".work", "volume"))
@@ -115,16 +122,18 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     shape = [int(v) for v in a.shape.split(",")]
     overlap = [int(v) for v in a.overlap.split(",")]
-    volume = os.path.join(a.work, "volume_%s.npy" % "x".join(map(str, shape)))
-    make_volume(volume, shape)
+    dtype = np.dtype(a.volume_dtype)
+    volume = os.path.join(a.work, "volume_%s_%s.npy" % ("x".join(map(str, shape)), a.volume_dtype))
+    make_volume(volume, shape, dtype)
     voxels = int(np.prod(shape))
-    print(f"volume {shape} uint8 ({voxels / 1e6:.1f} M voxels), overlap {overlap}, {a.threads} threads", flush=True)
+    print(f"volume {shape} {a.volume_dtype} ({voxels / 1e6:.1f} M voxels, {voxels * dtype.itemsize / 1e9:.2f} GB), "
+          f"overlap {overlap}, {a.threads} threads", flush=True)
 
     output = os.path.join(a.work, "pzconv.zarr")
     wall, summary = run_pzconv(a, volume, output)
     outside = 1 - summary["model_seconds"] / summary["seconds"]
     print(f"pzconv: {wall:.1f} s wall ({summary['seconds']:.1f} s in predict), {voxels / wall:.3g} voxels/s, "
-          f"{summary['tiles']} tiles, outside the model {outside:.1%} (input wait {summary['input_wait_seconds']:.1f} s), "
+          f"{summary['tiles']} tiles ({summary.get('tiles_repeated', 0)} on column edges run twice), outside the model {outside:.1%} (input wait {summary['input_wait_seconds']:.1f} s), "
           f"peak RSS {summary['peak_rss_bytes'] / 2**20:.0f} MiB", flush=True)
 
     net_shape = [18, 192, 192]

@@ -26,6 +26,17 @@ if [ "${1:-}" = "--sanitize" ]; then
 fi
 Scripts/setup.sh
 swift build --build-tests ${sanitize[@]+"${sanitize[@]}"}
+# SlurmArrayTests submits to a real one-node SLURM on this machine (PZCONV_SLURM=0
+# skips starting it; the test then says it was skipped and why).
+if [ "${PZCONV_SLURM:-1}" != 0 ]; then
+    slurm_dir=$(mktemp -d /tmp/pzconv-slurm.XXXXXX)
+    if Scripts/slurm.sh start "$slurm_dir"; then
+        export SLURM_CONF="$slurm_dir/slurm.conf" PZCONV_TEST_SLURM=1
+        trap 'Scripts/slurm.sh stop "$slurm_dir"' EXIT
+    else
+        echo "test.sh: SLURM did not start (see above): SlurmArrayTests will be skipped" >&2
+    fi
+fi
 swift test --skip-build ${sanitize[@]+"${sanitize[@]}"} "$@"
 # The whole suite also runs each fuzz target briefly on its committed corpus
 # (PZCONV_FUZZ_SECONDS each, default 30; 0 skips): a crash fails the run.

@@ -16,6 +16,8 @@ public struct PZConv: ParsableCommand {
           pzconv inspect net.pzir
           pzconv run net.pzir patch.npy -o out.npy
           pzconv predict net.pz raw.zarr -o prediction.zarr
+          pzconv submit slurm net.pz raw.zarr -o prediction.zarr --tasks 64 --now
+          pzconv status prediction.zarr
           pzconv optimize net.pzir -o net.opt.pzir --tolerance 1e-4
           pzconv verify --tolerance 1e-4
           pzconv export net.pzir -o net.pz
@@ -24,7 +26,7 @@ public struct PZConv: ParsableCommand {
         version: PZConvVersionInfo.text,
         subcommands: [
             ImportCommand.self, VerifyCommand.self, OptimizeCommand.self, ExportCommand.self,
-            RunCommand.self, PredictCommand.self, BenchCommand.self, InspectCommand.self, HDF5WorkerCommand.self,
+            RunCommand.self, PredictCommand.self, StatusCommand.self, SubmitCommand.self, BenchCommand.self, InspectCommand.self, HDF5WorkerCommand.self,
         ]
     )
 

@@ -77,7 +77,7 @@ struct PredictCommand: ParsableCommand {
         valueName: "size"))
     var accumulatorMemory = "1G"
 
-    @Option(help: "Compute only shard I of N (0-based, I/N) of the output's chunks; needs a Zarr output.")
+    @Option(help: "Compute only shard I of N (0-based, I/N) of the output's chunks; needs a Zarr output. auto: I and N from a SLURM job array (SLURM_ARRAY_TASK_ID, _COUNT); auto/N: I from SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX.")
     var shard: String?
 
     @Flag(help: "Replace an output made by another model or other options.")
@@ -91,6 +91,10 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let options = try PredictOptions(self)
+        if options.shard != .whole && overwrite {
+            throw CommandError("--overwrite with --shard would let each shard remove the chunks the others wrote: "
+                               + "remove the old output first, then start the shards")
+        }
         guard Self.location(input) != Self.location(output) else {
             throw CommandError("\(output): is the input too; write the prediction somewhere else")
         }
@@ -140,13 +144,31 @@ struct PredictCommand: ParsableCommand {
             throw CommandError("\(input): \(error)")
         }
         let progress = ProgressReport(voxelsPerTile: runner.outputPatch.reduce(1, *))
-        let summary = try wrap(output) {
-            try prediction.run(reader: reader, writer: writer, shard: options.shard, model: runner.run,
-                               progress: progress.update)
+        let record = try recordStart(of: options.shard, in: writer)
+        let summary: TiledPrediction.Summary
+        do {
+            summary = try wrap(output) {
+                try prediction.run(reader: reader, writer: writer, shard: options.shard, model: runner.run,
+                                   progress: progress.update)
+            }
+            try wrap(output) { try writer.finish() }
+        } catch {
+            try? record?.ended(.failed, message: "\(error)").write(into: output)
+            throw error
         }
-        try wrap(output) { try writer.finish() }
+        try wrap(output) { try record?.ended(.finished).write(into: output) }
         let report = PredictReport(summary: summary, shard: options.shard, output: output, normalization: normalization)
         print(json ? report.json : report.text)
+    }
+
+    /// Records in a Zarr output that this process started its shard (for
+    /// `pzconv status`); nil for other outputs, which are never sharded.
+    private func recordStart(of shard: Shard, in writer: VolumeWriter) throws -> ShardRecord? {
+        guard writer is ZarrVolumeWriter else { return nil }
+        let record = ShardRecord.starting(shard, chunks: writer.chunks.indices(shard: shard.index, of: shard.count).count,
+                                          environment: ProcessInfo.processInfo.environment)
+        try wrap(output) { try record.write(into: output) }
+        return record
     }
 
     /// A volume's file (standardized) and, for HDF5, its dataset.

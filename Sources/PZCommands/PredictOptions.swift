@@ -1,3 +1,4 @@
+import Foundation
 import PZGraph
 import PZVolume
 
@@ -29,10 +30,11 @@ struct PredictOptions {
         padding = try choice(command.pad, "pad")
         do {
             dataType = try ArrayDataType(outputName: command.dtype)
-            shard = try command.shard.map { try Shard(parsing: $0) } ?? .whole
         } catch let error as VolumeError {
             throw CommandError(error.description)
         }
+        shard = try command.shard.map { try ShardAssignment.resolve($0, environment: ProcessInfo.processInfo.environment) }
+            ?? .whole
         do {
             normalization = try command.normalize.map { try InputNormalization(parsing: $0) }
         } catch {

@@ -102,7 +102,7 @@ struct PredictReport {
         "chunks_already_done": \(summary.chunksAlreadyDone), "voxels": \(summary.voxels), \
         "seconds": \(summary.seconds), "model_seconds": \(summary.modelSeconds), \
         "input_wait_seconds": \(summary.inputWaitSeconds), "blend_seconds": \(summary.blendSeconds), \
-        "write_seconds": \(summary.writeSeconds), \
+        "write_seconds": \(summary.writeSeconds), "accumulator_peak_bytes": \(summary.peakAccumulatorBytes), \
         "normalization": \(normalization.map { "\"\($0)\"" } ?? "null"), \
         "voxels_per_second": \(voxelsPerSecond), "peak_rss_bytes": \(Self.peakResidentBytes)}
         """

@@ -7,6 +7,23 @@ struct COrderVoxels {
     let dataType: ArrayDataType
     let channelsLast: Bool
 
+    /// The byte ranges (from element 0) that reading `box` touches: per channel
+    /// (channels first) and D slice, the rows from its first to its last.
+    func byteRanges(_ box: VolumeBox) -> [Range<Int>] {
+        let (depth, height, width) = (shape[1], shape[2], shape[3])
+        let channels = shape[0]
+        let rowStart = box.origin[1] * width + box.origin[2]
+        let rowEnd = (box.end[1] - 1) * width + box.end[2]
+        let planes = channelsLast ? [0] : Array(0..<channels)
+        let perElement = dataType.size * (channelsLast ? channels : 1)
+        return planes.flatMap { channel in
+            (box.origin[0]..<box.end[0]).map { d in
+                let plane = (channel * depth + d) * height * width
+                return ((plane + rowStart) * perElement)..<((plane + rowEnd) * perElement)
+            }
+        }
+    }
+
     /// The voxels of `box` (inside the volume) for every channel, C-major then
     /// D, H, W, as float32; `bytes` start at element 0 and hold the whole volume.
     func read(_ box: VolumeBox, from bytes: UnsafeRawBufferPointer) -> [Float] {

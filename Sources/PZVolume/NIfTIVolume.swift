@@ -19,9 +19,14 @@ public final class NIfTIVolumeReader: VolumeReader {
     public let geometry: NIfTIGeometry
     private let voxels: COrderVoxels
     private let scaling: (slope: Double, intercept: Double)?
-    /// The file (`.nii`, mapped) or its decompressed voxels (`.nii.gz`).
-    private let data: Data
-    /// Where the voxels start in `data`.
+    /// The file (`.nii`, mapped; its pages handed back after each read) or its
+    /// decompressed voxels (`.nii.gz`).
+    private enum Source {
+        case mapped(MappedFile)
+        case decompressed(Data)
+    }
+    private let source: Source
+    /// Where the voxels start in the source.
     private let start: Int
 
     /// Whether `path` names a NIfTI file (`.nii` or `.nii.gz`).
@@ -38,21 +43,23 @@ public final class NIfTIVolumeReader: VolumeReader {
             } catch {
                 throw VolumeError(path, "\(error)")
             }
-            data = try GzipFile.read(path, from: header.voxelOffset, count: header.voxelByteCount)
+            source = .decompressed(try GzipFile.read(path, from: header.voxelOffset, count: header.voxelByteCount))
             start = 0
         } else {
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-            } catch {
-                throw VolumeError(path, "cannot read (\((error as NSError).localizedDescription))")
-            }
-            header = try NIfTIHeader(Array(data.prefix(NIfTIHeader.longestHeader)), path: path)
-            start = min(header.voxelOffset, data.count)
+            let file = try MappedFile(path: path)
+            header = try NIfTIHeader(Array(file.bytes.prefix(NIfTIHeader.longestHeader)), path: path)
+            source = .mapped(file)
+            start = min(header.voxelOffset, file.bytes.count)
         }
-        guard header.voxelByteCount <= data.count - start else {
+        let stored: Int
+        switch source {
+        case .mapped(let file): stored = file.bytes.count
+        case .decompressed(let data): stored = data.count
+        }
+        guard header.voxelByteCount <= stored - start else {
             throw VolumeError(path, "truncated: shape \(header.shape) of \(header.dataType.size)-byte voxels needs "
                                     + "\(header.voxelByteCount) bytes after vox_offset \(header.voxelOffset), the file has "
-                                    + "\(data.count - start)")
+                                    + "\(stored - start)")
         }
         shape = header.shape
         geometry = header.geometry
@@ -61,7 +68,14 @@ public final class NIfTIVolumeReader: VolumeReader {
     }
 
     public func read(_ box: VolumeBox) throws -> [Float] {
-        let values = data.withUnsafeBytes { file in voxels.read(box, from: UnsafeRawBufferPointer(rebasing: file[start...])) }
+        let values: [Float]
+        switch source {
+        case .mapped(let file):
+            values = voxels.read(box, from: UnsafeRawBufferPointer(rebasing: file.bytes[start...]))
+            for range in voxels.byteRanges(box) { file.release(range.lowerBound + start ..< range.upperBound + start) }
+        case .decompressed(let data):
+            values = data.withUnsafeBytes { bytes in voxels.read(box, from: UnsafeRawBufferPointer(rebasing: bytes[start...])) }
+        }
         guard let (slope, intercept) = scaling else { return values }
         return values.map { Float(Double($0) * slope + intercept) }
     }

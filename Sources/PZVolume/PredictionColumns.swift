@@ -38,13 +38,15 @@ public struct PredictionColumns: Equatable, Sendable {
         return columns
     }
 
-    /// The most bytes of chunk accumulators one column holds at once: a slab one
-    /// output patch plus one chunk deep (in whole chunks, two more for the chunks
-    /// a tile reaches on either side) across the column, Σ w·y per kept channel
-    /// and Σ w, float32.
+    /// The most bytes of chunk accumulators one column holds at once: the rows
+    /// of chunks (along D) that one tile's output can span, across the column,
+    /// Σ w·y per kept channel and Σ w, float32. Tiles run D position by D
+    /// position and a chunk is written once no later tile starts before its end,
+    /// so the chunks alive at once all lie in the rows the current tile's D
+    /// range spans: at most ⌈(output patch depth − 1) / chunk depth⌉ + 1.
     public func accumulatorBytes(grid: ChunkGrid, outputPatchDepth: Int, channels: Int) -> Int {
         let chunkDepth = grid.chunkShape[0]
-        let slabs = (outputPatchDepth + chunkDepth - 1) / chunkDepth + 2
+        let slabs = (outputPatchDepth - 1 + chunkDepth - 1) / chunkDepth + 1
         let depth = min(slabs * chunkDepth, grid.volumeShape[0])
         let height = min(chunks[0] * grid.chunkShape[1], grid.volumeShape[1])
         let width = min(chunks[1] * grid.chunkShape[2], grid.volumeShape[2])

@@ -63,6 +63,9 @@ public struct TiledPrediction {
         public var blendSeconds = 0.0
         public var writeSeconds = 0.0
         public var seconds = 0.0
+        /// The most bytes the chunk accumulators held at once (bounded by
+        /// `PredictionColumns.accumulatorBytes`).
+        public var peakAccumulatorBytes = 0
     }
 
     /// Progress after each tile: tiles done, tiles to run.
@@ -101,6 +104,7 @@ public struct TiledPrediction {
         }
         summary.tilesSkipped = grid.tileCount - used.count
         var accumulators: [[Int]: ChunkAccumulator] = [:]
+        var liveBytes = 0
         let outputVoxels = grid.outputPatch.reduce(1, *)
         let inputs = ReadAhead(reader: reader, padding: padding, boxes: tiles.map(\.tile.input))
         defer {
@@ -124,8 +128,12 @@ public struct TiledPrediction {
             for position in chunks.positions(touching: tile.output)
             where pending.contains(position) && columns.column(of: position) == column {
                 let box = chunks.box(position)
-                accumulators[position, default: ChunkAccumulator(box: box, channels: keptChannels.count)]
-                    .add(output, weights: weights, tile: tile.output, channels: keptChannels)
+                if accumulators[position] == nil {
+                    accumulators[position] = ChunkAccumulator(box: box, channels: keptChannels.count)
+                    liveBytes += ChunkAccumulator.bytes(box: box, channels: keptChannels.count)
+                    summary.peakAccumulatorBytes = max(summary.peakAccumulatorBytes, liveBytes)
+                }
+                accumulators[position]!.add(output, weights: weights, tile: tile.output, channels: keptChannels)
             }
             summary.tiles += 1
             progress?(number + 1, tiles.count)
@@ -138,6 +146,7 @@ public struct TiledPrediction {
                 defer { summary.writeSeconds += Date().timeIntervalSince(writeStart) }
                 try writer.write(position, values: try accumulator.normalized(path: writer.path))
                 accumulators[position] = nil
+                liveBytes -= ChunkAccumulator.bytes(box: accumulator.box, channels: keptChannels.count)
                 pending.remove(position)
                 summary.chunksWritten += 1
                 summary.voxels += accumulator.box.voxelCount
@@ -156,6 +165,9 @@ struct ChunkAccumulator {
     let box: VolumeBox
     var sums: [Float]
     var weights: [Float]
+
+    /// What one takes: Σ w·y per channel and Σ w, float32.
+    static func bytes(box: VolumeBox, channels: Int) -> Int { (channels + 1) * box.voxelCount * 4 }
 
     init(box: VolumeBox, channels: Int) {
         self.box = box

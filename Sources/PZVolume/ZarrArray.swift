@@ -111,7 +111,12 @@ struct ZarrArrayMetadata: Equatable {
 
     /// The file of the chunk at grid `position` (one index per axis).
     func chunkPath(_ directory: String, _ position: [Int]) -> String {
-        directory + "/" + position.map(String.init).joined(separator: separator)
+        directory + "/" + chunkKey(position)
+    }
+
+    /// The chunk's key: its file's path inside the array's directory.
+    func chunkKey(_ position: [Int]) -> String {
+        position.map(String.init).joined(separator: separator)
     }
 
     /// The stored bytes of one chunk: every chunk, edge ones too, holds a whole chunk.

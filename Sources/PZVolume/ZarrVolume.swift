@@ -153,27 +153,44 @@ public final class ZarrVolumeWriter: VolumeWriter {
         let manager = FileManager.default
         let attributes = Self.attributes(identity: identity)
         if manager.fileExists(atPath: path) {
-            let recorded = try? String(contentsOfFile: path + "/.zattrs", encoding: .utf8)
-            let existing = try? ZarrArrayMetadata(directory: path)
-            if recorded == attributes && existing == metadata {
-                return  // the same run: resume
-            }
-            guard manager.fileExists(atPath: path + "/.zarray") else {
-                throw VolumeError(path, "exists and is not a Zarr array; pzconv will not replace it")
-            }
+            if try Self.resumes(path, metadata: metadata, attributes: attributes) { return }
             guard overwrite else {
                 throw VolumeError(path, "exists and was not made by this model with these options "
                                         + "(pass --overwrite to replace it)")
             }
             do { try manager.removeItem(atPath: path) } catch { throw VolumeError(path, "cannot remove the old output") }
         }
+        // Built aside and renamed into place, so shards starting together never see
+        // a half-made array: the one whose rename loses resumes the winner's.
+        let aside = AtomicFile.temporaryPath(for: path)
         do {
-            try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
-            try AtomicFile.write(Array(metadata.json.utf8), to: path + "/.zarray")
-            try AtomicFile.write(Array(attributes.utf8), to: path + "/.zattrs")
+            try manager.createDirectory(atPath: aside, withIntermediateDirectories: true)
+            try AtomicFile.write(Array(metadata.json.utf8), to: aside + "/.zarray")
+            try AtomicFile.write(Array(attributes.utf8), to: aside + "/.zattrs")
         } catch {
+            try? manager.removeItem(atPath: aside)
             throw VolumeError(path, "cannot create the output (\(error))")
         }
+        guard rename(aside, path) == 0 else {
+            let failure = errno
+            try? manager.removeItem(atPath: aside)
+            if (failure == EEXIST || failure == ENOTEMPTY), try Self.resumes(path, metadata: metadata, attributes: attributes) {
+                return
+            }
+            throw VolumeError(path, "cannot create the output: \(String(cString: strerror(failure)))")
+        }
+    }
+
+    /// Whether the existing `path` is this run's array (to resume); an error
+    /// when it is not a Zarr array at all.
+    private static func resumes(_ path: String, metadata: ZarrArrayMetadata, attributes: String) throws -> Bool {
+        let recorded = try? String(contentsOfFile: path + "/.zattrs", encoding: .utf8)
+        let existing = try? ZarrArrayMetadata(directory: path)
+        if recorded == attributes && existing == metadata { return true }
+        guard FileManager.default.fileExists(atPath: path + "/.zarray") else {
+            throw VolumeError(path, "exists and is not a Zarr array; pzconv will not replace it")
+        }
+        return false
     }
 
     static func attributes(identity: String) -> String {

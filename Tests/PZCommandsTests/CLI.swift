@@ -21,9 +21,36 @@ enum CLI {
     }
 
     static func run(_ arguments: [String], in directory: String? = nil) throws -> Result {
+        try run(executable, arguments, in: directory)
+    }
+
+    /// Starts pzconv with `arguments`, its output discarded; the caller waits.
+    static func start(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs another program (bash, SLURM's tools) found on PATH, with `environment` added to this one's.
+    static func tool(_ name: String, _ arguments: [String], in directory: String? = nil,
+                     environment: [String: String] = [:]) throws -> Result {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/\(name)"
+        return try run(URL(fileURLWithPath: path), arguments, in: directory, environment: environment)
+    }
+
+    static func run(_ program: URL, _ arguments: [String], in directory: String? = nil,
+                    environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = program
+        process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe()
         let err = Pipe()

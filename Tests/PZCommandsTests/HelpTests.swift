@@ -1,7 +1,7 @@
 import Testing
 
 @Suite struct HelpTests {
-    private let subcommands = ["import", "verify", "optimize", "export", "run", "predict", "bench", "inspect"]
+    private let subcommands = ["import", "verify", "optimize", "export", "run", "predict", "status", "submit", "bench", "inspect"]
 
     /// `pzconv --help` lists every subcommand (not the hidden HDF5 worker), each
     /// with a one-line description that carries an example.
@@ -18,9 +18,10 @@ import Testing
         #expect(!help.stdout.contains("hdf5-worker"))
     }
 
-    @Test(arguments: ["import", "verify", "optimize", "export", "run", "predict", "bench", "inspect"])
+    @Test(arguments: ["import", "verify", "optimize", "export", "run", "predict", "status", "submit", "submit slurm",
+                       "submit k8s", "bench", "inspect"])
     func eachSubcommandHasHelpWithExamples(_ name: String) throws {
-        let help = try CLI.run([name, "--help"])
+        let help = try CLI.run(name.split(separator: " ").map(String.init) + ["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("Examples:"))
         #expect(help.stdout.contains("pzconv \(name) "))

@@ -162,6 +162,10 @@ import Testing
         let grid = try TileGrid(volumeShape: testCase.volume, inputPatch: testCase.inputPatch,
                                 outputPatch: testCase.outputPatch, overlap: testCase.overlap)
         #expect(summary.tiles == grid.tileCount + summary.tilesRepeated)
+        let bound = PredictionColumns(chunks: columns).accumulatorBytes(grid: swept.chunks, outputPatchDepth: testCase.outputPatch[0],
+                                                                        channels: 2)
+        #expect(summary.peakAccumulatorBytes > 0 && summary.peakAccumulatorBytes <= bound,
+                "accumulators peaked at \(summary.peakAccumulatorBytes) bytes, past the bound \(bound)")
         if columns[0] < plane[0] || columns[1] < plane[1], grid.counts[1] * grid.counts[2] > 1 {
             #expect(summary.tilesRepeated > 0)
         }
@@ -177,12 +181,12 @@ import Testing
     /// else the longer side narrowed a chunk at a time, one chunk at the least.
     @Test func columnsFitTheBudget() throws {
         // 40 × 100 × 60 output, chunks 10 × 10 × 10 (10 × 6 per plane), patch depth 10:
-        // slab 30 deep (2 + 1 chunks), 2 channels + weights = 12 bytes per voxel.
+        // slab 20 deep (the 2 rows of chunks a 10-deep tile can span), 2 channels + weights = 12 bytes per voxel.
         let grid = try ChunkGrid(volumeShape: [40, 100, 60], chunkShape: [10, 10, 10])
         func fitted(_ budget: Int) -> [Int] {
             PredictionColumns.fitting(budget, grid: grid, outputPatchDepth: 10, channels: 2).chunks
         }
-        let perColumnVoxel = 30 * 12  // bytes per voxel of the column's H × W
+        let perColumnVoxel = 20 * 12  // bytes per voxel of the column's H × W
         #expect(PredictionColumns.whole(grid).accumulatorBytes(grid: grid, outputPatchDepth: 10, channels: 2)
                 == 100 * 60 * perColumnVoxel)
         #expect(fitted(100 * 60 * perColumnVoxel) == [10, 6])

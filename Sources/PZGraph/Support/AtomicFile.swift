@@ -51,7 +51,7 @@ public enum AtomicFile {
 
     /// `dir/.name.tmp-<pid>-<random>`: in the destination's directory, so the final
     /// rename never crosses file systems.
-    static func temporaryPath(for path: String) -> String {
+    public static func temporaryPath(for path: String) -> String {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
