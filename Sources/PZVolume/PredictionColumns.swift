@@ -22,20 +22,33 @@ public struct PredictionColumns: Equatable, Sendable {
         self.chunks = chunks
     }
 
-    /// The widest columns whose accumulators (see `accumulatorBytes`) fit in
-    /// `budget` bytes: the whole plane when it fits, else the longer side (in
-    /// voxels; H on a tie) narrowed one chunk at a time; one chunk at least.
+    /// The columns whose accumulators (see `accumulatorBytes`) fit in `budget`
+    /// bytes with the least boundary between them, since every boundary runs the
+    /// tiles across it once more: over the splits of the plane into kh × kw
+    /// columns of balanced widths (⌈chunks / k⌉ chunks each, the last narrower),
+    /// the one that fits with the shortest total boundary, (kh − 1) × the plane's
+    /// width + (kw − 1) × its height in voxels; fewer columns on a tie. The whole
+    /// plane when it fits; one chunk when nothing does.
     public static func fitting(_ budget: Int, grid: ChunkGrid, outputPatchDepth: Int, channels: Int) -> PredictionColumns {
-        var columns = whole(grid)
-        while columns.accumulatorBytes(grid: grid, outputPatchDepth: outputPatchDepth, channels: channels) > budget,
-              columns.chunks != [1, 1] {
-            let height = columns.chunks[0] * grid.chunkShape[1]
-            let width = columns.chunks[1] * grid.chunkShape[2]
-            columns = height >= width && columns.chunks[0] > 1 || columns.chunks[1] == 1
-                ? PredictionColumns(chunks: [columns.chunks[0] - 1, columns.chunks[1]])
-                : PredictionColumns(chunks: [columns.chunks[0], columns.chunks[1] - 1])
+        let counts = [grid.counts[1], grid.counts[2]]
+        var best: (boundary: Int, columns: Int, split: PredictionColumns)?
+        for rows in 1...counts[0] {
+            let height = (counts[0] + rows - 1) / rows
+            guard (counts[0] + height - 1) / height == rows else { continue }  // the same as fewer rows
+            for columns in 1...counts[1] {
+                let width = (counts[1] + columns - 1) / columns
+                guard (counts[1] + width - 1) / width == columns else { continue }
+                let split = PredictionColumns(chunks: [height, width])
+                guard split.accumulatorBytes(grid: grid, outputPatchDepth: outputPatchDepth, channels: channels) <= budget else {
+                    continue
+                }
+                let boundary = (rows - 1) * grid.volumeShape[2] + (columns - 1) * grid.volumeShape[1]
+                if best.map({ (boundary, rows * columns) < ($0.boundary, $0.columns) }) ?? true {
+                    best = (boundary, rows * columns, split)
+                }
+            }
         }
-        return columns
+        return best?.split ?? PredictionColumns(chunks: [1, 1])
     }
 
     /// The most bytes of chunk accumulators one column holds at once: the rows

@@ -177,8 +177,8 @@ import Testing
         #expect(sharded.values == whole.values)
     }
 
-    /// Columns are the widest that fit the budget: the whole plane when it fits,
-    /// else the longer side narrowed a chunk at a time, one chunk at the least.
+    /// Columns fit the budget with the least boundary between them: the whole
+    /// plane when it fits, else balanced strips or blocks, one chunk at the least.
     @Test func columnsFitTheBudget() throws {
         // 40 × 100 × 60 output, chunks 10 × 10 × 10 (10 × 6 per plane), patch depth 10:
         // slab 20 deep (the 2 rows of chunks a 10-deep tile can span), 2 channels + weights = 12 bytes per voxel.
@@ -186,13 +186,17 @@ import Testing
         func fitted(_ budget: Int) -> [Int] {
             PredictionColumns.fitting(budget, grid: grid, outputPatchDepth: 10, channels: 2).chunks
         }
-        let perColumnVoxel = 20 * 12  // bytes per voxel of the column's H × W
+        let chunkColumn = 20 * 10 * 10 * 12  // bytes of one chunk's column of the slab
         #expect(PredictionColumns.whole(grid).accumulatorBytes(grid: grid, outputPatchDepth: 10, channels: 2)
-                == 100 * 60 * perColumnVoxel)
-        #expect(fitted(100 * 60 * perColumnVoxel) == [10, 6])
-        #expect(fitted(100 * 60 * perColumnVoxel - 1) == [9, 6])
-        #expect(fitted(60 * 60 * perColumnVoxel) == [6, 6])
-        #expect(fitted(60 * 50 * perColumnVoxel) == [5, 6])  // a tie narrows H
+                == 60 * chunkColumn)
+        #expect(fitted(60 * chunkColumn) == [10, 6])
+        // Two strips across the 60-wide side (boundary 60) beat two across the 100-wide one.
+        #expect(fitted(60 * chunkColumn - 1) == [5, 6])
+        #expect(fitted(30 * chunkColumn) == [5, 6])
+        // 29 chunks: three strips of 4, 3, 3 rows (boundary 120) beat 2 × 2 blocks (boundary 160).
+        #expect(fitted(29 * chunkColumn) == [4, 6])
+        // 12 chunks: 3 × 2 blocks of 4 × 3 (boundary 2 × 60 + 100 = 220) beat 5 strips of 2 (boundary 240).
+        #expect(fitted(12 * chunkColumn) == [4, 3])
         #expect(fitted(1) == [1, 1])
         #expect(PredictionColumns(chunks: [4, 4]).all(grid) == [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]])
         #expect(PredictionColumns(chunks: [4, 4]).box([2, 1], grid: grid) == VolumeBox(origin: [0, 80, 40], size: [40, 20, 20]))
