@@ -3,7 +3,7 @@ at once on this machine, the cores shared (threads per task = cores / tasks, at
 least 1), as the tasks of a SLURM array would run them; throughput in voxels/s,
 and the cost of sharding against the ideal.
 
-usage: scaleout.py [--pz Benchmarks/.work/residual_unet3d.auto.pz] [--shape 36,768,768]
+usage: scaleout.py [--pz Benchmarks/.work/residual_unet3d.auto.pz] [--shape 36,768,768] [--overlap 4,32,32]
                    [--tasks 1,2,4] [--cores 2] [--engine processes|slurm] [--repeat 1]
                    [--work Benchmarks/.work/scaleout] [--pzconv .build/release/pzconv]
 
@@ -12,7 +12,7 @@ usage: scaleout.py [--pz Benchmarks/.work/residual_unet3d.auto.pz] [--shape 36,7
 cores/N --now` and waits for it (needs SLURM_CONF and a running SLURM, as
 Scripts/slurm.sh starts; with more tasks than cores, SLURM runs cores of them at a
 time). The volume is the uint8 smoothed noise of volume.py; chunks are the output
-patch, the default overlap (half the output patch).
+patch; --overlap as in volume.py (4,32,32).
 
 Prints per task count: wall seconds (first start to last end), voxels/s, the
 tiles all shards ran against the tiles of one run (the halo: a tile whose output
@@ -38,8 +38,9 @@ import numpy as np  # noqa: E402
 def run_processes(a, volume, output, tasks, threads):
     start = time.perf_counter()
     processes = [subprocess.Popen([a.pzconv, "predict", a.pz, volume, "-o", output, "--json", "--normalize",
-                                   "scale:1/255", "--threads", str(threads), "--shard", f"{index}/{tasks}"],
-                                  stdout=subprocess.PIPE, text=True) for index in range(tasks)]
+                                   "scale:1/255", "--overlap", a.overlap, "--threads", str(threads),
+                                   "--shard", f"{index}/{tasks}"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for index in range(tasks)]
     summaries = []
     for process in processes:
         out, _ = process.communicate()
@@ -56,7 +57,7 @@ def run_slurm(a, volume, output, tasks, threads):
     submitted = subprocess.run([a.pzconv, "submit", "slurm", a.pz, volume, "-o", output, "--tasks", str(tasks),
                                 "--cpus-per-task", str(threads), "--memory", "4G", "--now",
                                 "--script", os.path.join(script_dir, "job.sh"), "--logs", os.path.join(script_dir, "logs"),
-                                "--", "--json", "--normalize", "scale:1/255"],
+                                "--", "--json", "--normalize", "scale:1/255", "--overlap", a.overlap],
                                capture_output=True, text=True, check=True).stdout
     job = submitted.split("submitted job ")[1].split()[0]
     while subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True).stdout.strip():
@@ -76,6 +77,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pz", default=os.path.join(HERE, ".work", "residual_unet3d.auto.pz"))
     ap.add_argument("--shape", default="36,768,768")
+    ap.add_argument("--overlap", default="4,32,32")
     ap.add_argument("--tasks", default="1,2,4")
     ap.add_argument("--cores", type=int, default=os.cpu_count())
     ap.add_argument("--engine", choices=["processes", "slurm"], default="processes")

@@ -15,6 +15,7 @@ pkg-config --exists hdf5 2>/dev/null || missing+=(libhdf5-dev)
 pkg-config --exists libprotobuf-c 2>/dev/null || missing+=(libprotobuf-c-dev)
 pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
 pkg-config --exists blosc 2>/dev/null || missing+=(libblosc-dev)
+pkg-config --exists libtiff-4 2>/dev/null || missing+=(libtiff-dev)
 [ -f /usr/include/nifti/nifti2_io.h ] || missing+=(libnifti2-dev)  # libnifti2 has no pkg-config file
 command -v protoc-c >/dev/null 2>&1 || missing+=(protobuf-c-compiler)
 

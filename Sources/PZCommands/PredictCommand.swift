@@ -21,6 +21,7 @@ struct PredictCommand: ParsableCommand {
         or Blosc chunks), or an HDF5 dataset file.h5:/raw (read by region in pzconv's HDF5 worker \
         process); any integer or float type, 3-D (one channel) or 4-D (--channel-axis). \
         NIfTI .nii (memory-mapped) or .nii.gz (decompressed whole): (x, y, z[, channels]) read as (C, z, y, x). \
+        A directory of 2-D TIFF slices (one per z, natural name order; libtiff) is one channel. \
         Outputs, shape (C, D, H, W): a Zarr v2 directory (.zarr; Blosc LZ4 chunks, as zarr-python \
         writes by default), .npy, .nii/.nii.gz (float32 or uint8, placed like a NIfTI input), or a \
         dataset created or replaced in an HDF5 file, file.h5:/pred (computed into file.h5.partial/, \
@@ -39,7 +40,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "The model: .pz (fast executor) or .pzir (reference executor).")
     var model: String
 
-    @Argument(help: "The input volume: a .npy file, a Zarr v2 directory, file.h5:/dataset, or .nii/.nii.gz.")
+    @Argument(help: "The input volume: a .npy file, a Zarr v2 directory, file.h5:/dataset, .nii/.nii.gz, or a directory of TIFF slices.")
     var input: String
 
     @Option(name: .shortAndLong, help: "The output: a .zarr directory, a .npy file, .nii/.nii.gz, or file.h5:/dataset.")

@@ -6,7 +6,8 @@ import PZVolume
 enum VolumeFile {
     /// A `.npy` file, a Zarr v2 array directory (or OME-Zarr group), an HDF5
     /// dataset, `file.h5:/dataset` (read in pzconv's HDF5 worker process), or a
-    /// NIfTI `.nii`/`.nii.gz` (channels: its 4th axis; --channel-axis is not used).
+    /// NIfTI `.nii`/`.nii.gz` (channels: its 4th axis; --channel-axis is not used), or
+    /// a directory of 2-D TIFF slices (one channel).
     static func reader(_ path: String, channelAxis: ChannelAxis?, memoryLimit: MemoryLimit) throws -> VolumeReader {
         if let (file, dataset) = hdf5Dataset(path) {
             guard FileManager.default.fileExists(atPath: file) else { throw CommandError("\(file): no such file") }
@@ -17,6 +18,7 @@ enum VolumeFile {
             if NIfTIVolumeReader.accepts(path) { return try NIfTIVolumeReader(path: path, memoryLimit: memoryLimit) }
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                if TIFFStackReader.accepts(path) { return try TIFFStackReader(path: path) }
                 return try ZarrVolumeReader(path: path, channelAxis: channelAxis)
             }
         } catch let error as VolumeError {
@@ -24,7 +26,7 @@ enum VolumeFile {
         }
         guard FileManager.default.fileExists(atPath: path) else { throw CommandError("\(path): no such file or directory") }
         if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") { throw CommandError("\(path): name the dataset: \(path):/raw") }
-        throw CommandError("\(path): unknown volume format (expected .npy, a Zarr v2 directory, file.h5:/dataset, .nii or .nii.gz)")
+        throw CommandError("\(path): unknown volume format (expected .npy, a Zarr v2 directory, file.h5:/dataset, .nii or .nii.gz, or a directory of TIFF slices)")
     }
 
     /// A `.zarr` directory, a `.npy` file, a NIfTI `.nii`/`.nii.gz` placed by

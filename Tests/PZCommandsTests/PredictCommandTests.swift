@@ -210,6 +210,23 @@ import Testing
         #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
     }
 
+    /// A directory of TIFF slices (tifffile's, Fixtures/volumes/make_tiff.py)
+    /// predicts like the .npy of the same values; a bad stack is one line.
+    @Test func tiffStackPredictsLikeTheSameNPY() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let tiff = TestPaths.fixture("volumes/tiff")
+        let model = try net([4, 4, 4], in: directory, name: "one")
+        for (input, output) in [(tiff + "/f32_tiles", "tiff.npy"), (tiff + "/f32_tiles.expected.npy", "npy.npy")] {
+            let result = try CLI.run(["predict", model, input, "-o", directory + "/" + output, "--overlap", "1"])
+            #expect(result.status == 0, "\(input): \(result.stderr)")
+        }
+        let bytes = { (name: String) in try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)) }
+        #expect(try bytes("tiff.npy") == bytes("npy.npy"))
+        let bad = try CLI.run(["predict", model, tiff + "/rgb", "-o", directory + "/bad.npy"])
+        #expect(bad.status == 1 && bad.stderr.contains("rgb/slice_3.tif: has 3 samples per pixel"), "\(bad.stderr)")
+        #expect(bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
+    }
+
     /// A normalization the model states (import --normalize) and the same given
     /// on the command line give the same bytes; import keeps it in the .pzir.
     @Test func normalizationStatedOrGivenIsTheSame() throws {
