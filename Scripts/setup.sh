@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building pzconv needs and is missing: the C libraries it links
-# (libhdf5, libprotobuf-c, zlib, libblosc), found through pkg-config, and protoc-c for regenerating
+# (libhdf5, libprotobuf-c, zlib, libblosc, libtiff; libnifti2 by its header), found through pkg-config, and protoc-c for regenerating
 # the committed Caffe schema code. Needs the Swift toolchain (6.0 or later) on PATH.
 set -euo pipefail
 
