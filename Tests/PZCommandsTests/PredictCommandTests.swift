@@ -286,6 +286,8 @@ import Testing
             (["predict", model, raw, "-o", directory + "/plain.zarr", "--overwrite"], "not a Zarr array"),
             (["predict", model, raw, "-o", directory + "/o.zarr", "--chunk", "14,37,29", "--max-memory", "150K"],
              "chunk accumulators and tiles of --chunk 14,37,29 need"),
+            (["predict", model, raw, "-o", directory + "/o.zarr", "--chunk", "14,37,29", "--memory-limit", "150K"],
+             "chunk accumulators and tiles of --chunk 14,37,29 need"),
         ]
         for (arguments, message) in cases {
             let result = try CLI.run(arguments)
