@@ -41,6 +41,10 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pzconv", targets: ["pzconv"]),
+        // The C API (include/pzconv.h) as a shared library. SwiftPM names the file
+        // libPZLibrary.so (the name pzconv is the executable's); Scripts/install-library.sh
+        // installs it as libpzconv.so with the header, the executable and the Swift runtime.
+        .library(name: "PZLibrary", type: .dynamic, targets: ["PZLibrary"]),
         // The fuzz targets' bodies, for the fuzz package in Fuzz/ (not part of pzconv).
         .library(name: "PZFuzzTargets", targets: ["PZFuzzTargets"]),
     ],
@@ -89,6 +93,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pzconv", dependencies: ["PZCommands"]),
+        // MARK: Library (the C API over the commands and the executors)
+        .target(name: "PZLibrary", dependencies: [
+            "PZCommands", "PZGraph", "PZReference", "PZRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // MARK: Fuzzing (bodies shared by Fuzz/ and the regression replay tests)
         .target(name: "PZFuzzTargets", dependencies: ["PZGraph", "PZImport", "PZHDF5", "PZReference", "PZPatchIO",
@@ -112,6 +121,9 @@ let package = Package(
         .testTarget(name: "PZPackTests", dependencies: ["PZPack", "PZRuntime", "PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZCommandsTests", dependencies: ["pzconv", "PZCommands", "PZGraph", "PZHDF5", "PZPatchIO", "PZVolume", "PZTestSupport"],
                     exclude: ["LibHDF5Crashes"]),
+        // Builds Tests/PZLibraryTests/CProgram (C) against include/pzconv.h and libPZLibrary.so.
+        .testTarget(name: "PZLibraryTests", dependencies: ["PZLibrary", "pzconv", "PZGraph", "PZPatchIO", "PZTestSupport"],
+                    exclude: ["CProgram"]),
         .testTarget(name: "PZFuzzRegressionTests", dependencies: ["PZFuzzTargets", "PZTestSupport"],
                     exclude: ["FuzzRegressions"]),
     ]

@@ -4,7 +4,7 @@ import PZGraph
 import PZPack
 import PZPasses
 
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Pack a .pzir into the SIMD-blocked .pz model the fast executor runs (pzconv export net.pzir -o net.pz).",
@@ -73,7 +73,9 @@ struct ExportCommand: ParsableCommand {
         return pipeline
     }
 
-    func run() throws {
+    func run() throws { try printReport() }
+
+    func report() throws -> CommandReport {
         guard output.hasSuffix(".pz") else { throw CommandError("\(output): the output of export must be a .pz file") }
         if let simd, simd != 8, simd != 16 { throw CommandError("--simd must be 8 or 16, not \(simd)") }
         if let winogradTile, winogradTile != 2, winogradTile != 4 {
@@ -91,20 +93,21 @@ struct ExportCommand: ParsableCommand {
                                      winograd3x3Outputs: winogradTile, referenceNodes: Set(referenceKernel))
         let fallbacks = ReferenceFallbacks(graph: optimized, plan: plan)
         if !fallbacks.nodes.isEmpty {
-            printToStandardError((strict ? "error: " : "warning: ") + fallbacks.description)
-            if strict { throw ExitCode(1) }
+            if strict { throw CommandError("\(model): --strict: " + fallbacks.description + "; nothing was written") }
+            printToStandardError("warning: " + fallbacks.description)
         }
         try AtomicFile.write(try Exporter.encode(optimized, plan: plan, sourceModelSHA256: SHA256.hexDigest(bytes)), to: output)
         var kernels: [String: Int] = [:]
         for step in plan.steps { kernels[step.kernel.rawValue, default: 0] += 1 }
         let summary = kernels.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        print("\(model) → \(output): \(graph.nodes.count) → \(optimized.nodes.count) nodes, \(instructionSet.displayName), "
+        var lines = ["\(model) → \(output): \(graph.nodes.count) → \(optimized.nodes.count) nodes, \(instructionSet.displayName), "
               + "S = \(plan.lanes), \(plan.steps.count) steps (\(summary)), activation memory \(formatBytes(plan.activationBytes)) "
-              + "in \(plan.buffers.count) buffers")
+              + "in \(plan.buffers.count) buffers"]
         if let record = optimized.verification {
-            print("passes verified on \(record.patches): " + (record.holds ? "all within \(formatError(record.tolerance))"
+            lines.append("passes verified on \(record.patches): " + (record.holds ? "all within \(formatError(record.tolerance))"
                 : "some rolled back (see pzconv inspect \(output))"))
         }
+        return CommandReport(lines.joined(separator: "\n"))
     }
 }
 

@@ -84,8 +84,16 @@ enum HDF5Isolation {
          SIGKILL: "SIGKILL, perhaps out of memory"][number]
     }
 
-    /// This executable (the worker is a hidden subcommand of it).
+    /// This executable (the worker is a hidden subcommand of it), or in the C
+    /// library the `pzconv` executable it names (`WorkerExecutable`).
     static func executablePath() throws -> String {
+        if let named = WorkerExecutable.path {
+            guard FileManager.default.isExecutableFile(atPath: named) else {
+                throw CommandError("cannot start pzconv's HDF5 worker process: \(named) is not an executable "
+                                   + "(install the pzconv command next to libpzconv.so, or name it in PZCONV_EXECUTABLE)")
+            }
+            return named
+        }
         do {
             return try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         } catch {

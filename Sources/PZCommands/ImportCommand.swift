@@ -2,7 +2,7 @@ import ArgumentParser
 import PZGraph
 import PZImport
 
-struct ImportCommand: ParsableCommand {
+struct ImportCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import a Caffe or Keras model into a .pzir file (pzconv import model.h5 -o net.pzir).",
@@ -25,7 +25,9 @@ struct ImportCommand: ParsableCommand {
 
     @OptionGroup var memoryOptions: MemoryOptions
 
-    func run() throws {
+    func run() throws { try printReport() }
+
+    func report() throws -> CommandReport {
         guard output.hasSuffix(".pzir") else { throw CommandError("\(output): the output of import must be a .pzir file") }
         try source.validateInputs()
         // The source files are read in pzconv's HDF5 worker process (see HDF5Isolation);
@@ -37,7 +39,7 @@ struct ImportCommand: ParsableCommand {
         try PZIRFile.write(graph, to: output)
         let shapesByTensor = try graph.inferShapes()
         let flops = graph.statistics(shapes: shapesByTensor).map(\.flops).saturatingSum
-        print("\(source.model) → \(output): \(graph.nodes.count) nodes, \(graph.parameterCount) parameters, "
+        return CommandReport("\(source.model) → \(output): \(graph.nodes.count) nodes, \(graph.parameterCount) parameters, "
               + "\(formatFlops(flops)) per run")
     }
 }

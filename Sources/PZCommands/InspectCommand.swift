@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import PZGraph
+import PZPack
 import PZRuntime
 
-struct InspectCommand: ParsableCommand {
+struct InspectCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "List a model's layers, shapes, parameters, FLOPs and applied fusions (pzconv inspect net.pzir).",
@@ -23,15 +24,20 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
-    func run() throws {
-        var report: InspectReport
-        if model.hasSuffix(".pz") {
-            let packed = try ModelFile.loadPacked(model)
-            report = InspectReport(graph: packed.graph, file: model)
-            report.packed = .init(model: packed)
-        } else {
-            report = InspectReport(graph: try ModelFile.loadGraph(model), file: model)
-        }
-        print(json ? try report.json() : report.text())
+    func run() throws { try printReport() }
+
+    func report() throws -> CommandReport {
+        let packed = model.hasSuffix(".pz") ? try ModelFile.loadPacked(model) : nil
+        let report = InspectReport(graph: try packed?.graph ?? ModelFile.loadGraph(model), packed: packed, file: model)
+        return CommandReport(json ? try report.json() : report.text())
+    }
+}
+
+extension InspectReport {
+    /// The report of a loaded model: `graph`, and `packed` when it is a `.pz`
+    /// (the C library's `pzconv_model_inspect_json` uses this too).
+    package init(graph: Graph, packed: PackedModel?, file: String) {
+        self.init(graph: graph, file: file)
+        self.packed = packed.map(PackedSummary.init(model:))
     }
 }

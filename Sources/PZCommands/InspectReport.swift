@@ -4,7 +4,7 @@ import PZPack
 import PZRuntime
 
 /// What `pzconv inspect` prints, as text or JSON.
-struct InspectReport: Encodable {
+package struct InspectReport: Encodable {
     struct IO: Encodable {
         var tensor: String
         var shape: [Int]
@@ -131,7 +131,7 @@ struct InspectReport: Encodable {
         return nil
     }
 
-    func json() throws -> String {
+    package func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)

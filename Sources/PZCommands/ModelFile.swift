@@ -3,9 +3,9 @@ import PZPack
 import PZRuntime
 
 /// Opens model files by extension.
-enum ModelFile {
+package enum ModelFile {
     /// Loads a `.pzir` graph (every check of `PZIRFile.read` applies).
-    static func loadGraph(_ path: String) throws -> Graph {
+    package static func loadGraph(_ path: String) throws -> Graph {
         if path.hasSuffix(".pz") {
             throw CommandError("\(path): a packed model; this command takes the .pzir it was exported from")
         }
@@ -16,7 +16,7 @@ enum ModelFile {
     }
 
     /// Loads a `.pz` packed model (every check of `PackedModel.load` applies).
-    static func loadPacked(_ path: String, instructionSet: InstructionSet? = nil,
+    package static func loadPacked(_ path: String, instructionSet: InstructionSet? = nil,
                            memoryLimit: MemoryLimit = .machine, inputPatch: [Int]? = nil) throws -> PackedModel {
         guard path.hasSuffix(".pz") else {
             throw CommandError("\(path): not a packed model (expected .pz; make one with pzconv export)")

@@ -2,7 +2,7 @@ import ArgumentParser
 import PZGraph
 import PZPasses
 
-struct OptimizeCommand: ParsableCommand {
+struct OptimizeCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "optimize",
         abstract: "Apply the PZnet fusions, each verified, and write the optimized .pzir (pzconv optimize net.pzir -o net.opt.pzir).",
@@ -31,14 +31,16 @@ struct OptimizeCommand: ParsableCommand {
     @OptionGroup var pipelineOptions: PipelineOptions
     @OptionGroup var memoryOptions: MemoryOptions
 
-    func run() throws {
+    func run() throws { try printReport() }
+
+    func report() throws -> CommandReport {
         guard output.hasSuffix(".pzir") else { throw CommandError("\(output): the output of optimize must be a .pzir file") }
         let graph = try ModelFile.loadGraph(model)
         let optimized = try VerifiedOptimization.run(graph, model: model, pipeline: try pipelineOptions.pipeline(memoryLimit: memoryOptions.limit),
                                                      golden: golden)
         try PZIRFile.write(optimized, to: output)
         let report = VerificationReport(entries: [.init(model: model, nodes: graph.nodes.count, record: optimized.verification!)])
-        print(pipelineOptions.json ? try report.json() : report.table(verbose: pipelineOptions.verbose))
-        if !pipelineOptions.json { print("\(model) → \(output): \(graph.nodes.count) → \(optimized.nodes.count) nodes") }
+        if pipelineOptions.json { return CommandReport(try report.json()) }
+        return CommandReport(report.table(verbose: pipelineOptions.verbose) + "\n\(model) → \(output): \(graph.nodes.count) → \(optimized.nodes.count) nodes")
     }
 }

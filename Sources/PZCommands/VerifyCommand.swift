@@ -2,7 +2,7 @@ import ArgumentParser
 import PZGraph
 import PZPasses
 
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check every optimization pass against the unfused model and the golden outputs (pzconv verify --tolerance 1e-4).",
@@ -34,7 +34,9 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var pipelineOptions: PipelineOptions
     @OptionGroup var memoryOptions: MemoryOptions
 
-    func run() throws {
+    func run() throws { try printReport() }
+
+    func report() throws -> CommandReport {
         let pipeline = try pipelineOptions.pipeline(memoryLimit: memoryOptions.limit)
         let tolerance = pipelineOptions.tolerance
         var entries: [VerificationReport.Entry] = []
@@ -63,7 +65,7 @@ struct VerifyCommand: ParsableCommand {
             }
         }
         let report = VerificationReport(entries: entries)
-        print(pipelineOptions.json ? try report.json() : report.table(verbose: pipelineOptions.verbose))
-        if !report.holds { throw ExitCode(1) }
+        return CommandReport(pipelineOptions.json ? try report.json() : report.table(verbose: pipelineOptions.verbose),
+                             holds: report.holds)
     }
 }

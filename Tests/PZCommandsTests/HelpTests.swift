@@ -1,3 +1,4 @@
+import PZTestSupport
 import Testing
 
 @Suite struct HelpTests {

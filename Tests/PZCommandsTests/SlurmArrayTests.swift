@@ -97,8 +97,3 @@ enum TestSlurm {
         return (try? CLI.tool("sinfo", ["-h"]).status) == 0
     }
 }
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -2,15 +2,15 @@ import Foundation
 import PZTestSupport
 
 /// Runs the built `pzconv` binary, as a user would.
-enum CLI {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public enum CLI {
+    public struct Result {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// The `pzconv` executable next to the test bundle in the build directory.
-    static var executable: URL {
+    public static var executable: URL {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = directory.appendingPathComponent("pzconv")
@@ -20,12 +20,12 @@ enum CLI {
         return TestPaths.packageRoot.appendingPathComponent(".build/debug/pzconv")
     }
 
-    static func run(_ arguments: [String], in directory: String? = nil) throws -> Result {
+    public static func run(_ arguments: [String], in directory: String? = nil) throws -> Result {
         try run(executable, arguments, in: directory)
     }
 
     /// Starts pzconv with `arguments`, its output discarded; the caller waits.
-    static func start(_ arguments: [String]) throws -> Process {
+    public static func start(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -36,14 +36,14 @@ enum CLI {
     }
 
     /// Runs another program (bash, SLURM's tools) found on PATH, with `environment` added to this one's.
-    static func tool(_ name: String, _ arguments: [String], in directory: String? = nil,
+    public static func tool(_ name: String, _ arguments: [String], in directory: String? = nil,
                      environment: [String: String] = [:]) throws -> Result {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
             .map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/\(name)"
         return try run(URL(fileURLWithPath: path), arguments, in: directory, environment: environment)
     }
 
-    static func run(_ program: URL, _ arguments: [String], in directory: String? = nil,
+    public static func run(_ program: URL, _ arguments: [String], in directory: String? = nil,
                     environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = program
@@ -63,4 +63,10 @@ enum CLI {
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
+}
+
+/// A test's own failure, thrown where a step cannot go on.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
