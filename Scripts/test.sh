@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then builds and runs the whole test suite.
 #
-#   Scripts/test.sh                      # the suite, then every fuzz target for 30 s (what CI runs)
+#   Scripts/test.sh                      # the suite, the Python package's tests, then every fuzz
+#                                        # target for 30 s (what CI runs)
 #   Scripts/test.sh --filter Hostile     # arguments go to swift test (and no fuzzing)
 #   Scripts/test.sh --sanitize address   # the suite under AddressSanitizer
 #   Scripts/test.sh --sanitize thread    # under ThreadSanitizer (the threaded executor)
@@ -26,6 +27,8 @@ if [ "${1:-}" = "--sanitize" ]; then
 fi
 Scripts/setup.sh
 swift build --build-tests ${sanitize[@]+"${sanitize[@]}"}
+# libPZLibrary.so, which CAPITests links a C program against.
+swift build --product PZLibrary ${sanitize[@]+"${sanitize[@]}"}
 # SlurmArrayTests submits to a real one-node SLURM on this machine (PZCONV_SLURM=0
 # skips starting it; the test then says it was skipped and why).
 if [ "${PZCONV_SLURM:-1}" != 0 ]; then
@@ -38,6 +41,11 @@ if [ "${PZCONV_SLURM:-1}" != 0 ]; then
     fi
 fi
 swift test --skip-build ${sanitize[@]+"${sanitize[@]}"} "$@"
+# The Python package (python/) over this build, and its pytest suite
+# (Scripts/python-tests.sh; PZCONV_PYTHON=0 skips it).
+if [ $# -eq 0 ] && [ ${#sanitize[@]} -eq 0 ] && [ "${PZCONV_PYTHON:-1}" != 0 ]; then
+    Scripts/python-tests.sh
+fi
 # The whole suite also runs each fuzz target briefly on its committed corpus
 # (PZCONV_FUZZ_SECONDS each, default 30; 0 skips): a crash fails the run.
 if [ $# -eq 0 ] && [ ${#sanitize[@]} -eq 0 ] && [ "${PZCONV_FUZZ_SECONDS:-30}" != 0 ]; then

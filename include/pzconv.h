@@ -1,8 +1,9 @@
 /*
  * pzconv.h — the C API of libpzconv: load a pzconv model (.pz packed for the fast
  * executor, or .pzir for the reference executor), describe its inputs and outputs,
- * run it on caller-owned float32 buffers, and run the model-file commands
- * (import, optimize, verify, export, inspect) in-process.
+ * run it on caller-owned float32 buffers or over a whole volume (tiled and
+ * blended, as `pzconv predict`), and run the model-file commands (import,
+ * optimize, verify, export, inspect) in-process.
  *
  * Errors: every function that can fail returns a pzconv_status and, when `error`
  * is not NULL and the status is not PZCONV_OK, stores a one-line message in
@@ -109,6 +110,31 @@ pzconv_status pzconv_model_inspect_json(const pzconv_model *model, char **json, 
    error against the unfused net, the tolerance), as JSON; "null" when the model
    was never optimized. */
 pzconv_status pzconv_model_verification_json(const pzconv_model *model, char **json, char **error);
+
+/* Reads the box of the volume at `origin` of `size` (4 values each: C, D, H, W;
+   the box is inside the volume and spans every channel) into `values`, C-major
+   then D, H, W: size[0]·size[1]·size[2]·size[3] floats. Returns 0, or non-zero
+   to stop the prediction (pzconv_model_predict then fails). Called from a
+   thread of the library's own (it reads ahead while the model runs). */
+typedef int (*pzconv_read_box)(void *context, const int64_t *origin, const int64_t *size, float *values);
+
+/* Receives the prediction over one chunk of the output (C = the kept output
+   channels, D, H, W; layout as for pzconv_read_box); `values` belong to the
+   library and are valid during the call. Each chunk is delivered once, all of
+   its tiles blended. Returns 0, or non-zero to stop. */
+typedef int (*pzconv_write_box)(void *context, const int64_t *origin, const int64_t *size, const float *values);
+
+/* Predicts a whole volume of shape volume_shape (C, D, H, W) as `pzconv predict`
+   does — tiles of the model's patch, overlapping and blended, streamed chunk by
+   chunk — reading through `read` and delivering through `write` (both given
+   `context`). options: predict's own options, e.g. {"--blend", "gaussian",
+   "--overlap", "4,32,32"}: --overlap, --blend, --pad, --normalize, --channels,
+   --chunk, --accumulator-memory, --threads, --max-memory (options about files
+   are refused). The model needs one 3-D input; its first output is predicted.
+   *summary_json (may be NULL): tiles, voxels, seconds, voxels/s. */
+pzconv_status pzconv_model_predict(pzconv_model *model, const int64_t volume_shape[4], pzconv_read_box read,
+                                   pzconv_write_box write, void *context, const char *const *options,
+                                   size_t option_count, char **summary_json, char **error);
 
 /* Runs one of the model-file commands in-process with the command line's own
    arguments, e.g. {"import", "model.h5", "-o", "net.pzir"},

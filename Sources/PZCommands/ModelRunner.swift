@@ -6,15 +6,15 @@ import PZRuntime
 /// One model as `predict` runs it: a function from one tile's input (C × the
 /// input patch, C-major) to its output (the first graph output's channels × the
 /// output patch), on the fast executor (.pz) or the reference executor (.pzir).
-final class ModelRunner {
-    let inputChannels: Int
-    let inputPatch: [Int]
-    let outputChannels: Int
-    let outputPatch: [Int]
+package final class ModelRunner {
+    package let inputChannels: Int
+    package let inputPatch: [Int]
+    package let outputChannels: Int
+    package let outputPatch: [Int]
     /// SHA-256 of the model file, hex.
-    let digest: String
+    package let digest: String
     /// The normalization the model states for its input (`import --normalize`).
-    let normalization: InputNormalization?
+    package let normalization: InputNormalization?
     private let inputName: String
     private let outputName: String
     private let fast: FastExecutor?
@@ -22,18 +22,27 @@ final class ModelRunner {
 
     /// Loads the model; with `patch` (D, H, W), re-plans it in memory for that
     /// input patch (a `.pz` gets the plan `export` would make for this CPU).
-    init(path: String, options: ExecutorOptions, memoryLimit: MemoryLimit, patch: [Int]? = nil) throws {
+    convenience init(path: String, options: ExecutorOptions, memoryLimit: MemoryLimit, patch: [Int]? = nil) throws {
         let packed = path.hasSuffix(".pz")
             ? try ModelFile.loadPacked(path, instructionSet: options.instructionSet(), memoryLimit: memoryLimit,
                                        inputPatch: patch)
             : nil
         var graph = try packed?.graph ?? ModelFile.loadGraph(path)
-        digest = SHA256.hexDigest(try readFileBytes(path))
         if let patch {
             let ownPatch = try packed?.resizedFrom ?? Array(Self.volumeInput(of: graph, path: path).shape[2...])
             try Self.checkFieldOfView(of: graph, patch: patch, ownPatch: ownPatch, path: path)
             if packed == nil { graph = try Self.resized(graph, patch: patch, path: path) }
         }
+        try self.init(packed: packed, graph: graph, digest: SHA256.hexDigest(try readFileBytes(path)),
+                      threads: options.threadCount, memoryLimit: memoryLimit, name: path)
+    }
+
+    /// A model loaded already: `packed` runs on the fast executor with `threads`,
+    /// else `graph` on the reference executor; `digest` identifies it in an
+    /// output's records, `name` in errors.
+    package init(packed: PackedModel?, graph: Graph, digest: String, threads: Int, memoryLimit: MemoryLimit,
+                 name path: String) throws {
+        self.digest = digest
         let parameters = try Self.volumeInput(of: graph, path: path)
         guard let first = graph.outputs.first else { throw CommandError("\(path): the model has no output") }
         let shapes = try graph.inferShapes()
@@ -48,7 +57,7 @@ final class ModelRunner {
         outputChannels = outputShape[1]
         outputPatch = Array(outputShape[2...])
         if let packed {
-            fast = FastExecutor(model: packed, threads: options.threadCount)
+            fast = FastExecutor(model: packed, threads: threads)
             reference = nil
         } else {
             fast = nil
@@ -90,7 +99,7 @@ final class ModelRunner {
         }
     }
 
-    func run(_ input: [Float]) throws -> [Float] {
+    package func run(_ input: [Float]) throws -> [Float] {
         let tensor = Tensor(shape: [1, inputChannels] + inputPatch, values: input)
         let outputs = try fast?.run(inputs: [inputName: tensor]) ?? reference!.run(inputs: [inputName: tensor])
         guard let output = outputs[outputName] else { throw CommandError("the model returned no '\(outputName)'") }

@@ -101,55 +101,24 @@ struct PredictCommand: ParsableCommand {
         }
         let runner = try ModelRunner(path: model, options: executorOptions, memoryLimit: memoryOptions.limit,
                                      patch: options.patch)
-        var reader = try VolumeFile.reader(input, channelAxis: options.channelAxis, memoryLimit: memoryOptions.limit)
-        let geometry = (reader as? NIfTIVolumeReader)?.geometry  // a NIfTI output keeps a NIfTI input's placement
-        var normalization: VolumeNormalization?
-        if let stated = options.normalization ?? runner.normalization {
-            if stated.needsVolumeStatistics { printToStandardError("predict: \(stated) needs a pass over \(input) first") }
-            let concrete = try wrap(input) { try VolumeNormalization(stated, volume: reader) }
-            reader = NormalizedVolume(reader, concrete)
-            normalization = concrete
-        }
-        guard reader.shape[0] == runner.inputChannels else {
-            throw CommandError("\(input): has \(reader.shape[0]) channel(s) (shape \(reader.shape.shapeDescription), "
-                               + "C, D, H, W); \(model) takes \(runner.inputChannels)")
-        }
-        let spatial = Array(reader.shape.dropFirst())
-        let grid = try wrap(input) {
-            try TileGrid(volumeShape: spatial, inputPatch: runner.inputPatch, outputPatch: runner.outputPatch,
-                         overlap: options.overlap)
-        }
-        let kept = options.channels ?? Array(0..<runner.outputChannels)
-        if let bad = kept.first(where: { $0 < 0 || $0 >= runner.outputChannels }) {
-            throw CommandError("--channels: \(model) has output channels 0…\(runner.outputChannels - 1), got \(bad)")
-        }
-        let chunkShape = (0..<3).map { min(options.chunk?[$0] ?? runner.outputPatch[$0], spatial[$0]) }
-        let identity = "model sha256 \(runner.digest); " + options.identity(chunkShape: chunkShape, kept: kept)
-            + "; input \(normalization.map { "\($0)" } ?? "as stored")"
-        let outputShape = [kept.count] + spatial
+        let volume = try VolumeFile.reader(input, channelAxis: options.channelAxis, memoryLimit: memoryOptions.limit)
+        let geometry = (volume as? NIfTIVolumeReader)?.geometry  // a NIfTI output keeps a NIfTI input's placement
+        let setup = try PredictionSetup(runner: runner, volume: volume, options: options, input: input, model: model)
+        let identity = "model sha256 \(runner.digest); " + options.identity(chunkShape: setup.chunkShape, kept: setup.kept)
+            + "; input \(setup.normalization.map { "\($0)" } ?? "as stored")"
         let writer = try wrap(output) {
-            try VolumeFile.writer(output, shape: outputShape, chunkShape: chunkShape, dataType: options.dataType,
+            try VolumeFile.writer(output, shape: setup.outputShape, chunkShape: setup.chunkShape, dataType: options.dataType,
                                   identity: identity, overwrite: overwrite, sharded: options.shard != .whole,
                                   memoryLimit: memoryOptions.limit, geometry: geometry)
         }
-        let prediction = TiledPrediction(grid: grid, chunks: writer.chunks, blend: options.blend, padding: options.padding,
-                                         keptChannels: kept,
-                                         columns: .fitting(min(options.accumulatorMemory, memoryOptions.limit.bytes / 2),
-                                                           grid: writer.chunks, outputPatchDepth: runner.outputPatch[0],
-                                                           channels: kept.count))
-        do {
-            try memoryOptions.limit.check(prediction.memoryBound(inputChannels: runner.inputChannels,
-                                                                 outputChannels: runner.outputChannels),
-                                          for: "the chunk accumulators and tiles of --chunk \(chunkShape.map(String.init).joined(separator: ","))")
-        } catch let error as MemoryLimitError {
-            throw CommandError("\(input): \(error)")
-        }
+        let prediction = try setup.prediction(chunks: writer.chunks, runner: runner, options: options,
+                                              memoryLimit: memoryOptions.limit, input: input)
         let progress = ProgressReport(voxelsPerTile: runner.outputPatch.reduce(1, *))
         let record = try recordStart(of: options.shard, in: writer)
         let summary: TiledPrediction.Summary
         do {
             summary = try wrap(output) {
-                try prediction.run(reader: reader, writer: writer, shard: options.shard, model: runner.run,
+                try prediction.run(reader: setup.reader, writer: writer, shard: options.shard, model: runner.run,
                                    progress: progress.update)
             }
             try wrap(output) { try writer.finish() }
@@ -158,7 +127,7 @@ struct PredictCommand: ParsableCommand {
             throw error
         }
         try wrap(output) { try record?.ended(.finished).write(into: output) }
-        let report = PredictReport(summary: summary, shard: options.shard, output: output, normalization: normalization)
+        let report = PredictReport(summary: summary, shard: options.shard, output: output, normalization: setup.normalization)
         print(json ? report.json : report.text)
     }
 
@@ -178,12 +147,13 @@ struct PredictCommand: ParsableCommand {
         return [URL(fileURLWithPath: file).standardizedFileURL.path, "/" + dataset.drop { $0 == "/" }]
     }
 
-    /// Runs `body`, giving a volume error the path it lacks.
-    private func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as VolumeError {
-            throw CommandError(error.description.contains(path) ? error.description : "\(path): \(error)")
-        }
+}
+
+/// Runs `body`, giving a volume error the path it concerns.
+package func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as VolumeError {
+        throw CommandError(error.description.contains(path) ? error.description : "\(path): \(error)")
     }
 }

@@ -3,7 +3,7 @@ import PZGraph
 import PZVolume
 
 /// `predict`'s options, parsed and checked before any file is read.
-struct PredictOptions {
+package struct PredictOptions {
     var channelAxis: ChannelAxis?
     var overlap: [Int]?
     var blend: BlendMode
@@ -73,5 +73,27 @@ struct PredictOptions {
         "blend \(blend.rawValue); pad \(padding.rawValue); overlap \(overlap.map { "\($0)" } ?? "default"); "
             + "dtype \(dataType); channels \(kept); chunk \(chunkShape); channel axis \(channelAxis?.rawValue ?? "none"); "
             + "patch \(patch.map { "\($0)" } ?? "the model's")"
+    }
+}
+
+extension PredictOptions {
+    /// The options of `predict` in `arguments`, as the command line takes them
+    /// after the model, input and output (the C library's pzconv_model_predict):
+    /// with `--threads` and `--max-memory`; options about files (--shard,
+    /// --overwrite, --json, --channel-axis, --patch, --dtype, --isa) are refused,
+    /// the caller owns the arrays.
+    package static func parsing(_ arguments: [String]) throws -> (options: PredictOptions, threads: Int?, memoryLimit: MemoryLimit) {
+        let fileOptions = ["--shard", "--overwrite", "--json", "--channel-axis", "--patch", "--dtype", "--isa", "-o", "--output"]
+        if let refused = arguments.first(where: { word in fileOptions.contains { word == $0 || word.hasPrefix($0 + "=") } }) {
+            throw CommandError("predict option \(refused) is for files on the command line; an in-memory prediction takes "
+                               + "--overlap, --blend, --pad, --normalize, --channels, --chunk, --accumulator-memory, --threads, --max-memory")
+        }
+        let command: PredictCommand
+        do {
+            command = try PredictCommand.parse(["(model)", "(volume)", "-o", "(memory)"] + arguments)
+        } catch {
+            throw CommandError(PredictCommand.message(for: error))
+        }
+        return (try PredictOptions(command), command.executorOptions.threads, command.memoryOptions.limit)
     }
 }

@@ -69,11 +69,18 @@ enum VolumeFile {
 }
 
 /// `predict`'s summary line or JSON.
-struct PredictReport {
+package struct PredictReport {
     let summary: TiledPrediction.Summary
     let shard: Shard
     let output: String
     let normalization: VolumeNormalization?
+
+    package init(summary: TiledPrediction.Summary, shard: Shard, output: String, normalization: VolumeNormalization?) {
+        self.summary = summary
+        self.shard = shard
+        self.output = output
+        self.normalization = normalization
+    }
 
     /// Peak resident memory of this process, in bytes.
     static var peakResidentBytes: Int {
@@ -97,7 +104,7 @@ struct PredictReport {
     /// The share of the time spent in the model, in percent.
     var share: Double { summary.seconds > 0 ? 100 * summary.modelSeconds / summary.seconds : 0 }
 
-    var json: String {
+    package var json: String {
         """
         {"output": "\(output.replacingOccurrences(of: "\"", with: "\\\""))", "shard": "\(shard)", \
         "tiles": \(summary.tiles), "tiles_repeated": \(summary.tilesRepeated), "tiles_skipped": \(summary.tilesSkipped), "chunks_written": \(summary.chunksWritten), \

@@ -16,7 +16,7 @@ final class LoadedModel {
     let packed: PackedModel?
     let inputs: [TensorDescription]
     let outputs: [TensorDescription]
-    private let defaultThreads: Int
+    let defaultThreads: Int
     private let fast: FastExecutor?
     private let reference: ReferenceExecutor?
     private let lock = NSLock()

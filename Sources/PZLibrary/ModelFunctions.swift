@@ -7,7 +7,7 @@ import PZGraph
 public typealias ErrorOut = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 
 /// The model behind a `pzconv_model *`, not retained.
-private func model(_ handle: OpaquePointer?) throws -> LoadedModel {
+func model(_ handle: OpaquePointer?) throws -> LoadedModel {
     guard let handle else { throw LibraryError.argument("model is NULL") }
     return Unmanaged<LoadedModel>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }

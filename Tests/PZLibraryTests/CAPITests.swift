@@ -118,6 +118,36 @@ import Testing
         #expect(verify.status == 0 && verify.stdout.contains("\"pass\" : \"identity-removal\""), "\(verify.stdout)")
     }
 
+    /// pzconv_model_predict through C callbacks over a volume in memory: the
+    /// output `pzconv predict` writes for the same volume, bit for bit, under
+    /// each blend and with --channels; options about files refused.
+    @Test(arguments: [["--blend", "gaussian"], ["--blend", "bump", "--overlap", "2,6,6", "--channels", "1,2"],
+                      ["--blend", "crop", "--chunk", "3,7,9", "--threads", "1"]])
+    func predictsLikeTheCommandLine(_ options: [String]) throws {
+        let program = try Self.program.get()
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let model = directory + "/net.pz"
+        #expect(try CLI.run(["import", TestPaths.fixture("keras/unet3d_cf-k3/model.h5"), "-o", directory + "/net.pzir"]).status == 0)
+        #expect(try CLI.run(["export", directory + "/net.pzir", "-o", model]).status == 0)
+        let shape = [2, 10, 30, 25]  // not a multiple of the 4×12×12 patch
+        var random = SeededRandom(seed: 5)
+        let volume = random.floats(shape.reduce(1, *))
+        try NPYFile.write(shape: shape, values: volume, to: directory + "/volume.npy")
+        try Self.write(volume, to: directory + "/volume.bin")
+        let cli = try CLI.run(["predict", model, directory + "/volume.npy", "-o", directory + "/cli.npy", "--channel-axis", "first"] + options)
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let viaC = try CLI.run(URL(fileURLWithPath: program), ["--predict", model, directory + "/volume.bin"] + shape.map(String.init)
+                               + [directory + "/c.bin"] + options)
+        #expect(viaC.status == 0, "\(viaC.stdout)")
+        #expect(viaC.stdout.contains("\"tiles\": "), "\(viaC.stdout)")
+        let expected = try NPYFile.read(directory + "/cli.npy")
+        #expect(try Self.floats(directory + "/c.bin").map(\.bitPattern) == expected.values.map(\.bitPattern))
+
+        let refused = try CLI.run(URL(fileURLWithPath: program), ["--predict", model, directory + "/volume.bin"] + shape.map(String.init)
+                                  + [directory + "/c.bin", "--shard", "0/2"])
+        #expect(refused.status == 2 && refused.stdout.contains("--shard is for files"), "\(refused.stdout)")
+    }
+
     struct Description {
         struct Tensor { var name: String; var layout: String; var shape: [Int] }
         var inputs: [Tensor] = []

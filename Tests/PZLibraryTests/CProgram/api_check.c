@@ -18,6 +18,13 @@
  *
  * Runs pzconv_command on the words (e.g. import model.h5 -o net.pzir), prints
  * the report or "error: MESSAGE", and exits with the status.
+ *
+ *   api_check --predict MODEL VOLUME.bin C D H W OUT.bin [OPTION...]
+ *
+ * Predicts the raw float32 volume (C, D, H, W) with pzconv_model_predict, the
+ * callbacks copying boxes out of and into memory, and writes the output
+ * (output channels, D, H, W) raw; prints the summary JSON or "error: MESSAGE" and
+ * exits with the status.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -155,6 +162,91 @@ static void check_errors(const char *model_path) {
     pzconv_string_free(error);
 }
 
+/* A volume and an output in memory, for --predict's callbacks. */
+struct volume_pair {
+    const float *volume;
+    float *output;
+    int64_t shape[4];        /* the volume's (C, D, H, W) */
+    int64_t output_channels;
+    int writes;
+};
+
+/* Offset of (c, d, h, w) in a C-major array of (channels, D, H, W) shape. */
+static size_t offset(const int64_t *shape, int64_t c, int64_t d, int64_t h, int64_t w) {
+    return (size_t)(((c * shape[1] + d) * shape[2] + h) * shape[3] + w);
+}
+
+static int copy_box(struct volume_pair *pair, const int64_t *origin, const int64_t *size, float *box, const float *from_box,
+                    int into_box) {
+    size_t index = 0;
+    for (int64_t c = 0; c < size[0]; c++)
+        for (int64_t d = 0; d < size[1]; d++)
+            for (int64_t h = 0; h < size[2]; h++)
+                for (int64_t w = 0; w < size[3]; w++, index++) {
+                    if (origin[1] + d >= pair->shape[1] || origin[2] + h >= pair->shape[2] || origin[3] + w >= pair->shape[3])
+                        return 1;
+                    size_t at = offset(pair->shape, origin[0] + c, origin[1] + d, origin[2] + h, origin[3] + w);
+                    if (into_box) box[index] = pair->volume[at];
+                    else pair->output[at] = from_box[index];
+                }
+    return 0;
+}
+
+static int read_box(void *context, const int64_t *origin, const int64_t *size, float *values) {
+    struct volume_pair *pair = context;
+    if (size[0] != pair->shape[0]) return 2;
+    return copy_box(pair, origin, size, values, NULL, 1);
+}
+
+static int write_box(void *context, const int64_t *origin, const int64_t *size, const float *values) {
+    struct volume_pair *pair = context;
+    if (size[0] != pair->output_channels) return 2;
+    pair->writes++;
+    return copy_box(pair, origin, size, NULL, values, 0);
+}
+
+static int predict_main(int argc, char **argv) {
+    if (argc < 9) return 100;
+    pzconv_model *model = NULL;
+    char *error = NULL, *summary = NULL;
+    if (pzconv_model_load(argv[2], 0, &model, &error) != PZCONV_OK) {
+        printf("error: %s\n", error);
+        return 101;
+    }
+    struct volume_pair pair = {0};
+    for (int axis = 0; axis < 4; axis++) pair.shape[axis] = atoll(argv[4 + axis]);
+    size_t length = 0;
+    pair.volume = read_file(argv[3], &length);
+    size_t voxels = (size_t)(pair.shape[1] * pair.shape[2] * pair.shape[3]);
+    if (!pair.volume || length != (size_t)pair.shape[0] * voxels * sizeof(float)) return 102;
+    size_t rank = 0;
+    int64_t output_shape[5];
+    pzconv_model_tensor(model, 1, 0, PZCONV_LAYOUT_NCDHW, NULL, NULL, &rank, output_shape, NULL);
+    pair.output_channels = output_shape[1];
+    for (int i = 9; i < argc - 1; i++)
+        if (strcmp(argv[i], "--channels") == 0) {
+            pair.output_channels = 1;
+            for (const char *at = argv[i + 1]; *at; at++) pair.output_channels += *at == ',';
+        }
+    pair.output = calloc((size_t)pair.output_channels * voxels, sizeof(float));
+    pzconv_status status = pzconv_model_predict(model, pair.shape, read_box, write_box, &pair,
+                                                (const char *const *)argv + 9, (size_t)(argc - 9), &summary, &error);
+    if (status == PZCONV_OK) {
+        FILE *file = fopen(argv[8], "wb");
+        fwrite(pair.output, sizeof(float), (size_t)pair.output_channels * voxels, file);
+        fclose(file);
+        printf("%s\nwrites %d\n", summary, pair.writes);
+    } else {
+        printf("error: %s\n", error);
+    }
+    pzconv_string_free(summary);
+    pzconv_string_free(error);
+    free((void *)pair.volume);
+    free(pair.output);
+    pzconv_model_free(model);
+    return status;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "--command") == 0) {
         char *report = NULL, *error = NULL;
@@ -165,6 +257,7 @@ int main(int argc, char **argv) {
         pzconv_string_free(error);
         return status;
     }
+    if (argc >= 2 && strcmp(argv[1], "--predict") == 0) return predict_main(argc, argv);
     if (argc < 3) {
         fprintf(stderr, "usage: api_check MODEL OUT_PREFIX SOURCE.bin,NCDHW.bin...\n");
         return 100;
