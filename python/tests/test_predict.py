@@ -82,3 +82,12 @@ def test_one_channel_volume_and_refusals(tmp_path, cli, models):
 
     with pytest.raises(OSError, match="the disk went away"):
         pzconv.predict(net, Failing())
+
+
+def test_uint8_encoding_of_values_a_net_should_not_give():
+    """NaN, infinities and values outside 0…1 are stored as the command line
+    stores them (ArrayDataType.encode): NaN as 0, the rest clamped."""
+    from pzconv._predict import _encode
+
+    values = np.array([np.nan, -1.0, 0.0, 0.2, 1.0, 2.0, np.inf, -np.inf], dtype=np.float32)
+    assert list(_encode(values, "uint8")) == [0, 0, 0, 51, 255, 255, 255, 0]

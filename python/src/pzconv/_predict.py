@@ -114,10 +114,11 @@ def predict(net: Union[Net, str, "os.PathLike[str]"], volume: Any, output: Any =
 
 def _encode(values: np.ndarray, dtype: str) -> np.ndarray:
     """float32 values stored as the command line stores them: float16 rounds to
-    nearest; uint8 is round(255·v) (halves away from zero) clamped to 0…255."""
+    nearest; uint8 is round(255·v) (halves away from zero) clamped to 0…255, NaN as 0."""
     if dtype == "float32":
         return values.copy()
     if dtype == "float16":
         return values.astype(np.float16)
     scaled = (values.astype(np.float32) * np.float32(255)).astype(np.float64)
+    scaled[np.isnan(scaled)] = 0  # as the command line stores NaN
     return np.clip(np.floor(scaled + 0.5), 0, 255).astype(np.uint8)
