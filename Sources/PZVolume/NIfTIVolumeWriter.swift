@@ -41,10 +41,13 @@ public final class NIfTIVolumeWriter: VolumeWriter {
     public func write(_ position: [Int], values: [Float]) throws { try file.write(position, values: values) }
 
     public func finish() throws {
-        guard file.isComplete else { return }
+        guard file.isComplete, !file.wasFinished else { return }
         guard path.hasSuffix(".gz") else { return try file.moveIntoPlace() }
         do {
-            try AtomicFile.write(to: path) { temporary in try GzipFile.compress(file.partialPath, into: temporary) }
+            try AtomicFile.write(to: path) { temporary in
+                try GzipFile.compress(file.partialPath, into: temporary)
+                try file.recordFinished(temporary)
+            }
         } catch let error as VolumeError {
             throw error
         } catch {

@@ -20,6 +20,11 @@ final class PartialVolumeFile {
     /// Bytes before the array: the header's length.
     let dataOffset: Int
     private var done: Set<Int> = []
+    private let identity: String
+    private let header: [UInt8]
+    /// Whether the output was finished by an earlier run of the same command
+    /// (`FinishedOutputRecord`): nothing is left to write or move.
+    private(set) var wasFinished = false
 
     init(path: String, shape: [Int], chunkShape: [Int], dataType: ArrayDataType, header: [UInt8], identity: String,
          overwrite: Bool) throws {
@@ -32,10 +37,22 @@ final class PartialVolumeFile {
         dataOffset = header.count
         let total = header.count + shape.reduce(1, *) * dataType.size
         let manager = FileManager.default
-        if manager.fileExists(atPath: path) && !overwrite {
-            throw VolumeError(path, "exists (pass --overwrite to replace it)")
-        }
         let identityLine = identity.replacingOccurrences(of: "\n", with: " ")
+        self.identity = identityLine
+        self.header = header
+        if manager.fileExists(atPath: path) && !overwrite {
+            guard let stored = FinishedOutputRecord.stored(for: path),
+                  stored == FinishedOutputRecord(identity: identityLine, header: header, file: path) else {
+                throw VolumeError(path, "exists and was not made by this model with these options on an input of this "
+                                        + "shape (pass --overwrite to replace it)")
+            }
+            // Finished by an earlier run of this same command (killed, perhaps, before it could say so).
+            wasFinished = true
+            done = Set(0..<chunks.chunkCount)
+            remove()
+            return
+        }
+        unlink(FinishedOutputRecord.path(for: path))
         if manager.fileExists(atPath: partialPath), let record = try? String(contentsOfFile: recordPath, encoding: .utf8) {
             let lines = record.split(separator: "\n", omittingEmptySubsequences: false)
             if lines.first.map(String.init) == identityLine, Self.starts(partialPath, with: header, length: total) {
@@ -118,8 +135,21 @@ final class PartialVolumeFile {
         done.insert(index)
     }
 
-    /// Renames the finished partial file to the output's path, then drops the record.
+    /// Records `file` (the partial file, or a compressed copy about to be
+    /// renamed to the output's path) as the finished output of this run. Done
+    /// before the rename: a kill between the two leaves a run that resumes.
+    func recordFinished(_ file: String) throws {
+        guard let record = FinishedOutputRecord(identity: identity, header: header, file: file) else {
+            throw VolumeError(file, "cannot read the finished output's size and time")
+        }
+        try record.store(for: path)
+    }
+
+    /// Renames the finished partial file to the output's path (recorded first),
+    /// then drops the record of chunks.
     func moveIntoPlace() throws {
+        guard !wasFinished else { return }
+        try recordFinished(partialPath)
         guard rename(partialPath, path) == 0 else { throw VolumeError(path, "cannot move the finished output into place") }
         unlink(recordPath)
     }

@@ -158,6 +158,28 @@ import Testing
         #expect(resumedFiles == expected)
     }
 
+    /// The same command run again on its finished .npy and .nii.gz outputs
+    /// (found through OUTPUT.pzconv) does nothing and succeeds; other options,
+    /// or an output changed since, are refused.
+    @Test(arguments: ["out.npy", "out.nii.gz"])
+    func finishedSingleFileOutputIsFoundFinished(_ name: String) throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let model = try net([6, 16, 16], in: directory, name: "tile")
+        let (raw, _) = try volume(in: directory)
+        let output = directory + "/" + name
+        #expect(try CLI.run(["predict", model, raw, "-o", output, "--chunk", "3,8,8"]).status == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: output))
+        let again = try CLI.run(["predict", model, raw, "-o", output, "--chunk", "3,8,8", "--json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("\"chunks_written\": 0") && again.stdout.contains("\"tiles\": 0"), "\(again.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == bytes)
+        let other = try CLI.run(["predict", model, raw, "-o", output, "--chunk", "3,8,8", "--blend", "mean"])
+        #expect(other.status == 1 && other.stderr.contains("exists and was not made by this model"), "\(other.stderr)")
+        try Data(bytes.reversed()).write(to: URL(fileURLWithPath: output))  // same size, another time
+        let changed = try CLI.run(["predict", model, raw, "-o", output, "--chunk", "3,8,8"])
+        #expect(changed.status == 1 && changed.stderr.contains("--overwrite"), "\(changed.stderr)")
+    }
+
     /// A process killed mid-run (SIGKILL) and started again gives the bytes of an
     /// uninterrupted run (.npy output: chunks written in place and recorded).
     @Test func killedAndRerunIsByteIdentical() throws {
@@ -171,12 +193,8 @@ import Testing
         for (attempt, seconds) in [0.3, 0.6, 0.9].enumerated() {
             let output = directory + "/killed\(attempt).npy"
             try startAndKill(["predict", model, raw, "-o", output] + options, after: seconds)
-            if FileManager.default.fileExists(atPath: output + ".partial") {
-                interrupted += 1
-            } else if FileManager.default.fileExists(atPath: output) {  // the run finished before the kill
-                #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == expected)
-                continue
-            }
+            if FileManager.default.fileExists(atPath: output + ".partial") { interrupted += 1 }
+            // (A run that finished before its kill is found finished: the rerun succeeds too.)
             let again = try CLI.run(["predict", model, raw, "-o", output] + options)
             #expect(again.status == 0, "\(again.stderr)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == expected)

@@ -128,6 +128,15 @@ import Testing
         #expect(try !again.isDone([0, 0, 0]))
         try Self.write([Float](repeating: 0.5, count: 210), to: again, chunks: 0..<3)
         try again.finish()
-        #expect { try make("run", .float32, false) } throws: { message($0, "exists (pass --overwrite") }
+        #expect { try make("run", .float32, false) } throws: { message($0, "exists and was not made by this model") }
+        // The same run again finds its output finished: every chunk done, nothing rewritten.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let rerun = try make("another run", .float32, false)
+        #expect(try rerun.isDone([0, 0, 0]) && rerun.isDone([2, 0, 0]))
+        try rerun.finish()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+        // Changed since: refused again.
+        try Data(bytes + [0]).write(to: URL(fileURLWithPath: path))
+        #expect { try make("another run", .float32, false) } throws: { message($0, "exists and was not made") }
     }
 }
