@@ -101,7 +101,7 @@ let package = Package(
 
         // MARK: Fuzzing (bodies shared by Fuzz/ and the regression replay tests)
         .target(name: "PZFuzzTargets", dependencies: ["PZGraph", "PZImport", "PZHDF5", "PZReference", "PZPatchIO",
-                                                      "PZPack", "PZRuntime"]),
+                                                      "PZPack", "PZRuntime", "PZVolume"]),
 
         // MARK: Tests
         .target(name: "PZTestSupport", dependencies: ["PZGraph"], path: "Tests/PZTestSupport"),

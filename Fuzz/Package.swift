@@ -14,6 +14,9 @@ let fuzzers = [
     "FuzzPZIR": "pzir",
     "FuzzPZ": "pz",
     "FuzzNPY": "npy",
+    "FuzzZarray": "zarray",
+    "FuzzZarrChunk": "zarrChunk",
+    "FuzzNIfTI": "nifti",
 ]
 
 let package = Package(

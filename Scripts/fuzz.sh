@@ -34,10 +34,11 @@ cd "$(dirname "$0")/.."
 hdf5_targets=" keras_h5 caffe_h5 "
 
 # Target name → executable in Fuzz/ (Fuzz/Package.swift), in the order `all` runs them.
-targets=(prototxt caffemodel pzir pz keras_json npy keras_h5 caffe_h5)
+targets=(prototxt caffemodel pzir pz keras_json npy zarray zarr_chunk nifti keras_h5 caffe_h5)
 declare -A executables=(
     [prototxt]=FuzzPrototxt [caffemodel]=FuzzCaffemodel [pzir]=FuzzPZIR [pz]=FuzzPZ
-    [keras_json]=FuzzKerasJSON [npy]=FuzzNPY [keras_h5]=FuzzKerasH5 [caffe_h5]=FuzzCaffeH5
+    [keras_json]=FuzzKerasJSON [npy]=FuzzNPY [zarray]=FuzzZarray [zarr_chunk]=FuzzZarrChunk [nifti]=FuzzNIfTI
+    [keras_h5]=FuzzKerasH5 [caffe_h5]=FuzzCaffeH5
 )
 declare -A summaries=(
     [prototxt]="Caffe deploy .prototxt text, imported with fixed weights"
@@ -46,6 +47,9 @@ declare -A summaries=(
     [pz]=".pz bytes: loaded and plan-validated for each instruction set, small models run"
     [keras_json]="Keras model config JSON text, imported with a fixed weights .h5"
     [npy]=".npy bytes: decoded, re-encoded"
+    [zarray]="Zarr v2 .zarray JSON: parsed and checked"
+    [zarr_chunk]="a Zarr chunk file, decoded as raw, zlib, gzip and Blosc chunks"
+    [nifti]="NIfTI-1/2 header bytes: read and checked"
     [keras_h5]="full Keras model .h5 bytes (HDF5 image in memory)"
     [caffe_h5]=".caffemodel.h5 bytes (HDF5 image in memory), imported with a fixed prototxt"
 )

@@ -7,7 +7,7 @@ import PZGraph
 /// (one data axis past x, y, z; a type it converts; sizes that fit in 64 bits)
 /// each give a one-line error `FILE: problem`. libnifti's own messages are off
 /// (debug level 0), and its converters only see headers already checked.
-struct NIfTIHeader {
+package struct NIfTIHeader {
     /// Enough bytes for either version's header.
     static let longestHeader = 540
     /// libnifti's byteorder of a big-endian file (MSB_FIRST, which its public header does not export).
@@ -45,7 +45,7 @@ struct NIfTIHeader {
 
     /// Reads the header at the start of `bytes` (at least its first 348 or
     /// 540 bytes); `path` names the file in errors.
-    init(_ bytes: [UInt8], path: String) throws {
+    package init(_ bytes: [UInt8], path: String) throws {
         guard bytes.count >= 348 else {
             throw VolumeError(path, "truncated: \(bytes.count) bytes, a NIfTI-1 header alone has 348")
         }

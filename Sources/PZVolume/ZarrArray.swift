@@ -3,8 +3,8 @@ import PZGraph
 
 /// The metadata of a Zarr v2 array (its `.zarray`), checked: C order, no
 /// filters, compressor none, `zlib`, `gzip` or `blosc`, chunk keys with `.` or `/`.
-struct ZarrArrayMetadata: Equatable {
-    enum Compressor: Equatable {
+package struct ZarrArrayMetadata: Equatable {
+    package enum Compressor: Equatable {
         case none
         case zlib(level: Int)
         case gzip(level: Int)
@@ -23,13 +23,21 @@ struct ZarrArrayMetadata: Equatable {
     /// Reads `directory/.zarray`; errors name the array and the field.
     init(directory: String) throws {
         let path = directory + "/.zarray"
+        let bytes: Data
+        do {
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw VolumeError(path, "cannot be read as JSON")
+        }
+        try self.init(json: bytes, path: path)
+    }
+
+    /// Parses the bytes of a `.zarray` file; `path` names it in errors.
+    package init(json bytes: Data, path: String) throws {
+        guard bytes.count <= 1 << 20 else { throw VolumeError(path, "is larger than 1 MiB") }
         let object: Any
         do {
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard bytes.count <= 1 << 20 else { throw VolumeError(path, "is larger than 1 MiB") }
             object = try JSONSerialization.jsonObject(with: bytes)
-        } catch let error as VolumeError {
-            throw error
         } catch {
             throw VolumeError(path, "cannot be read as JSON")
         }
@@ -75,7 +83,7 @@ struct ZarrArrayMetadata: Equatable {
         guard separator == "." || separator == "/" else { throw VolumeError(path, "dimension_separator must be '.' or '/'") }
     }
 
-    init(shape: [Int], chunks: [Int], dataType: ArrayDataType, compressor: Compressor) {
+    package init(shape: [Int], chunks: [Int], dataType: ArrayDataType, compressor: Compressor) {
         self.shape = shape
         self.chunks = chunks
         self.dataType = dataType
@@ -120,10 +128,10 @@ struct ZarrArrayMetadata: Equatable {
     }
 
     /// The stored bytes of one chunk: every chunk, edge ones too, holds a whole chunk.
-    var chunkByteCount: Int { chunks.reduce(1, *) * dataType.size }
+    package var chunkByteCount: Int { chunks.reduce(1, *) * dataType.size }
 
     /// Decodes a chunk file's bytes to the uncompressed chunk bytes.
-    func decode(_ stored: [UInt8], what: String) throws -> [UInt8] {
+    package func decode(_ stored: [UInt8], what: String) throws -> [UInt8] {
         switch compressor {
         case .none:
             guard stored.count == chunkByteCount else {
