@@ -130,7 +130,7 @@ typedef int (*pzconv_write_box)(void *context, const int64_t *origin, const int6
    `context`). options: predict's own options, e.g. {"--blend", "gaussian",
    "--overlap", "4,32,32"}: --overlap, --blend, --pad, --normalize, --channels,
    --chunk, --accumulator-memory, --threads, --max-memory (options about files
-   are refused). The model needs one 3-D input; its first output is predicted.
+   are refused: PZCONV_ERROR_ARGUMENT, as for any bad option). The model needs one 3-D input; its first output is predicted.
    *summary_json (may be NULL): tiles, voxels, seconds, voxels/s. */
 pzconv_status pzconv_model_predict(pzconv_model *model, const int64_t volume_shape[4], pzconv_read_box read,
                                    pzconv_write_box write, void *context, const char *const *options,

@@ -21,7 +21,12 @@ public func pzconv_model_predict(_ handle: OpaquePointer?, _ volumeShape: Unsafe
         }
         guard optionCount >= 0, optionCount == 0 || options != nil else { throw LibraryError.argument("options is NULL") }
         let words = try (0..<optionCount).map { try string(options![$0], "options[\($0)]") }
-        let (parsed, threads, memoryLimit) = try PredictOptions.parsing(words)
+        let (parsed, threads, memoryLimit): (PredictOptions, Int?, MemoryLimit)
+        do {
+            (parsed, threads, memoryLimit) = try PredictOptions.parsing(words)
+        } catch {
+            throw LibraryError.argument(PZConv.message(for: error))  // the caller's options
+        }
         let runner = try ModelRunner(packed: loaded.packed, graph: loaded.graph, digest: "", threads: threads ?? loaded.defaultThreads,
                                      memoryLimit: memoryLimit, name: loaded.name)
         let volume = CallbackVolumeReader(shape: shape, read: read, context: context)

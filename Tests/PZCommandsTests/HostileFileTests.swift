@@ -35,6 +35,17 @@ import Testing
 
     /// The pooling window of the first report: 2^20 on every axis. Import refuses
     /// it before writing anything, so no later command meets it.
+    /// `export --strict` with a node on the reference kernel: one line naming the
+    /// model and the node, exit 1, no .pz written.
+    @Test func strictExportWithAReferenceNodeIsRefused() throws {
+        let directory = try TestPaths.makeTemporaryDirectory()
+        let model = try convolutionModel([1, 4, 5, 8, 8], in: directory)
+        let output = directory + "/net.pz"
+        let node = try #require(PZIRFile.read(from: model).nodes.first { $0.name != "data" && $0.op.typeName == "Convolution" }?.name)
+        try expectRefused(["export", model, "-o", output, "--strict", "--no-passes", "--reference-kernel", node],
+                          output: output, mentioning: [model, "--strict", "'\(node)'", "nothing was written"])
+    }
+
     @Test func absurdPoolingWindowIsRefusedAtImport() throws {
         let directory = try TestPaths.makeTemporaryDirectory()
         let prototxt = directory + "/pool.prototxt"

@@ -117,51 +117,6 @@ static void *run_in_thread(void *argument) {
     return NULL;
 }
 
-static void check_errors(const char *model_path) {
-    pzconv_model *model = (pzconv_model *)1;
-    char *error = NULL;
-    pzconv_status status = pzconv_model_load("/nonexistent/net.pz", 1, &model, &error);
-    CHECK(status == PZCONV_ERROR_FAILED && model == NULL && error && strstr(error, "/nonexistent/net.pz"),
-          "a missing file: status %d, message %s", status, error ? error : "(none)");
-    pzconv_string_free(error);
-
-    status = pzconv_model_load(NULL, 1, &model, &error);
-    CHECK(status == PZCONV_ERROR_ARGUMENT && error, "a NULL path: status %d", status);
-    pzconv_string_free(error);
-
-    size_t length = 0;
-    unsigned char *bytes = read_file(model_path, &length);
-    const char *format = strstr(model_path, ".pzir") ? "pzir" : "pz";
-    status = pzconv_model_load_memory(bytes, length / 2, format, 1, &model, &error);
-    CHECK(status == PZCONV_ERROR_FAILED && model == NULL && error, "half a model: status %d", status);
-    printf("truncated: %s\n", error ? error : "(none)");
-    pzconv_string_free(error);
-    status = pzconv_model_load_memory(bytes, length, "onnx", 1, &model, &error);
-    CHECK(status == PZCONV_ERROR_ARGUMENT && error && strstr(error, "onnx"), "an unknown format: status %d", status);
-    pzconv_string_free(error);
-    free(bytes);
-
-    CHECK(pzconv_model_input_count(NULL) == 0, "inputs of NULL");
-    status = pzconv_model_run(NULL, NULL, 0, NULL, 0, PZCONV_LAYOUT_SOURCE, 0, &error);
-    CHECK(status == PZCONV_ERROR_ARGUMENT && error && strstr(error, "NULL"), "a run of NULL: status %d", status);
-    pzconv_string_free(error);
-
-    const char *run_command[] = {"run", model_path, "x.npy"};
-    char *report = NULL;
-    status = pzconv_command(run_command, 3, &report, &error);
-    CHECK(status == PZCONV_ERROR_ARGUMENT && report == NULL && error && strstr(error, "command line"),
-          "pzconv_command run: status %d, %s", status, error ? error : "(none)");
-    pzconv_string_free(error);
-    const char *bad_option[] = {"inspect", model_path, "--colour"};
-    status = pzconv_command(bad_option, 3, &report, &error);
-    CHECK(status == PZCONV_ERROR_ARGUMENT && error && strstr(error, "--colour"), "an unknown option: status %d", status);
-    pzconv_string_free(error);
-    const char *missing[] = {"inspect", "/nonexistent/net.pzir"};
-    status = pzconv_command(missing, 2, &report, &error);
-    CHECK(status == PZCONV_ERROR_FAILED && error && strstr(error, "/nonexistent/net.pzir"), "inspect of nothing: status %d", status);
-    pzconv_string_free(error);
-}
-
 /* A volume and an output in memory, for --predict's callbacks. */
 struct volume_pair {
     const float *volume;
@@ -203,6 +158,68 @@ static int write_box(void *context, const int64_t *origin, const int64_t *size, 
     if (size[0] != pair->output_channels) return 2;
     pair->writes++;
     return copy_box(pair, origin, size, NULL, values, 0);
+}
+
+static void check_errors(const char *model_path) {
+    pzconv_model *model = (pzconv_model *)1;
+    char *error = NULL;
+    pzconv_status status = pzconv_model_load("/nonexistent/net.pz", 1, &model, &error);
+    CHECK(status == PZCONV_ERROR_FAILED && model == NULL && error && strstr(error, "/nonexistent/net.pz"),
+          "a missing file: status %d, message %s", status, error ? error : "(none)");
+    pzconv_string_free(error);
+
+    status = pzconv_model_load(NULL, 1, &model, &error);
+    CHECK(status == PZCONV_ERROR_ARGUMENT && error, "a NULL path: status %d", status);
+    pzconv_string_free(error);
+
+    size_t length = 0;
+    unsigned char *bytes = read_file(model_path, &length);
+    const char *format = strstr(model_path, ".pzir") ? "pzir" : "pz";
+    status = pzconv_model_load_memory(bytes, length / 2, format, 1, &model, &error);
+    CHECK(status == PZCONV_ERROR_FAILED && model == NULL && error, "half a model: status %d", status);
+    printf("truncated: %s\n", error ? error : "(none)");
+    pzconv_string_free(error);
+    status = pzconv_model_load_memory(bytes, length, "onnx", 1, &model, &error);
+    CHECK(status == PZCONV_ERROR_ARGUMENT && error && strstr(error, "onnx"), "an unknown format: status %d", status);
+    pzconv_string_free(error);
+    free(bytes);
+
+    CHECK(pzconv_model_input_count(NULL) == 0, "inputs of NULL");
+    status = pzconv_model_run(NULL, NULL, 0, NULL, 0, PZCONV_LAYOUT_SOURCE, 0, &error);
+    CHECK(status == PZCONV_ERROR_ARGUMENT && error && strstr(error, "NULL"), "a run of NULL: status %d", status);
+    pzconv_string_free(error);
+
+    /* predict: a volume with an empty axis, no callbacks, an option about files. */
+    pzconv_model *loaded = NULL;
+    if (pzconv_model_load(model_path, 1, &loaded, NULL) == PZCONV_OK) {
+        int64_t empty[4] = {1, 0, 8, 8}, shape4[4] = {1, 8, 8, 8};
+        status = pzconv_model_predict(loaded, empty, read_box, write_box, NULL, NULL, 0, NULL, &error);
+        CHECK(status == PZCONV_ERROR_ARGUMENT && error && strstr(error, "volume_shape"), "predict of an empty volume: %d", status);
+        pzconv_string_free(error);
+        status = pzconv_model_predict(loaded, shape4, NULL, write_box, NULL, NULL, 0, NULL, &error);
+        CHECK(status == PZCONV_ERROR_ARGUMENT && error && strstr(error, "NULL"), "predict without read: %d", status);
+        pzconv_string_free(error);
+        const char *shard[] = {"--shard", "0/2"};
+        status = pzconv_model_predict(loaded, shape4, read_box, write_box, NULL, shard, 2, NULL, &error);
+        CHECK(status == PZCONV_ERROR_ARGUMENT && error && strstr(error, "--shard is for files"), "predict --shard: %d", status);
+        pzconv_string_free(error);
+        pzconv_model_free(loaded);
+    }
+
+    const char *run_command[] = {"run", model_path, "x.npy"};
+    char *report = NULL;
+    status = pzconv_command(run_command, 3, &report, &error);
+    CHECK(status == PZCONV_ERROR_ARGUMENT && report == NULL && error && strstr(error, "command line"),
+          "pzconv_command run: status %d, %s", status, error ? error : "(none)");
+    pzconv_string_free(error);
+    const char *bad_option[] = {"inspect", model_path, "--colour"};
+    status = pzconv_command(bad_option, 3, &report, &error);
+    CHECK(status == PZCONV_ERROR_ARGUMENT && error && strstr(error, "--colour"), "an unknown option: status %d", status);
+    pzconv_string_free(error);
+    const char *missing[] = {"inspect", "/nonexistent/net.pzir"};
+    status = pzconv_command(missing, 2, &report, &error);
+    CHECK(status == PZCONV_ERROR_FAILED && error && strstr(error, "/nonexistent/net.pzir"), "inspect of nothing: status %d", status);
+    pzconv_string_free(error);
 }
 
 static int predict_main(int argc, char **argv) {
