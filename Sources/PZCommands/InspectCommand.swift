@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import PZGraph
-import PZPack
 import PZRuntime
 
 struct InspectCommand: ReportingCommand {

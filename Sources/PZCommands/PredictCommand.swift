@@ -146,7 +146,6 @@ struct PredictCommand: ParsableCommand {
         let (file, dataset) = VolumeFile.hdf5Dataset(path) ?? (path, "")
         return [URL(fileURLWithPath: file).standardizedFileURL.path, "/" + dataset.drop { $0 == "/" }]
     }
-
 }
 
 /// Runs `body`, giving a volume error the path it concerns.

@@ -28,8 +28,7 @@ struct ExecutorOptions: ParsableArguments {
 /// read from HDF5, reference and fast executor activations (`import`,
 /// `optimize`, `verify`, `export`, `run`, `bench`).
 struct MemoryOptions: ParsableArguments {
-    /// `--memory-limit` is the same option under the name the volume issue and
-    /// other tools use.
+    /// `--memory-limit` is another name for the same option.
     @Option(name: [.customLong("max-memory"), .customLong("memory-limit")],
             help: "Refuse a model that needs more memory than this for weights read, activations or (predict) the chunks being blended: bytes, or 512M, 16G (default: the machine's physical memory).")
     var maxMemory: String?

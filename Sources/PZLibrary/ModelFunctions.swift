@@ -12,8 +12,16 @@ func model(_ handle: OpaquePointer?) throws -> LoadedModel {
     return Unmanaged<LoadedModel>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
 
-private func store(_ model: LoadedModel, in out: UnsafeMutablePointer<OpaquePointer?>) {
-    out.pointee = OpaquePointer(Unmanaged.passRetained(model).toOpaque())
+/// The body of both load functions: checks the out-parameter and the thread
+/// count, then stores the model `load` makes (retained) in `out`.
+private func loading(into out: UnsafeMutablePointer<OpaquePointer?>?, threads: Int32, error: ErrorOut,
+                     _ load: (_ threads: Int) throws -> LoadedModel) -> Int32 {
+    reportingErrors(error) {
+        guard let out else { throw LibraryError.argument("model (the out-parameter) is NULL") }
+        out.pointee = nil
+        guard threads >= 0 else { throw LibraryError.argument("threads must be 0 (every core) or more, not \(threads)") }
+        out.pointee = OpaquePointer(Unmanaged.passRetained(try load(Int(threads))).toOpaque())
+    }
 }
 
 @_cdecl("pzconv_version")
@@ -28,12 +36,9 @@ public func pzconv_string_free(_ string: UnsafeMutablePointer<CChar>?) { free(st
 @_cdecl("pzconv_model_load")
 public func pzconv_model_load(_ path: UnsafePointer<CChar>?, _ threads: Int32,
                               _ out: UnsafeMutablePointer<OpaquePointer?>?, _ error: ErrorOut) -> Int32 {
-    reportingErrors(error) {
-        guard let out else { throw LibraryError.argument("model (the out-parameter) is NULL") }
-        out.pointee = nil
-        guard threads >= 0 else { throw LibraryError.argument("threads must be 0 (every core) or more, not \(threads)") }
+    loading(into: out, threads: threads, error: error) { threads in
         LibraryVersion.findWorker()
-        store(try LoadedModel.load(path: try string(path, "path"), threads: Int(threads)), in: out)
+        return try LoadedModel.load(path: try string(path, "path"), threads: threads)
     }
 }
 
@@ -41,13 +46,10 @@ public func pzconv_model_load(_ path: UnsafePointer<CChar>?, _ threads: Int32,
 public func pzconv_model_load_memory(_ bytes: UnsafeRawPointer?, _ length: Int, _ format: UnsafePointer<CChar>?,
                                      _ threads: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?,
                                      _ error: ErrorOut) -> Int32 {
-    reportingErrors(error) {
-        guard let out else { throw LibraryError.argument("model (the out-parameter) is NULL") }
-        out.pointee = nil
-        guard threads >= 0 else { throw LibraryError.argument("threads must be 0 (every core) or more, not \(threads)") }
+    loading(into: out, threads: threads, error: error) { threads in
         guard let bytes, length > 0 else { throw LibraryError.argument("bytes is NULL or length is 0") }
         let copy = [UInt8](UnsafeRawBufferPointer(start: bytes, count: length))
-        store(try LoadedModel.load(bytes: copy, format: try string(format, "format"), threads: Int(threads)), in: out)
+        return try LoadedModel.load(bytes: copy, format: try string(format, "format"), threads: threads)
     }
 }
 

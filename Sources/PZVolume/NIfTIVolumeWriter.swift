@@ -41,7 +41,7 @@ public final class NIfTIVolumeWriter: VolumeWriter {
     public func write(_ position: [Int], values: [Float]) throws { try file.write(position, values: values) }
 
     public func finish() throws {
-        guard file.isComplete, !file.wasFinished else { return }
+        guard file.needsFinishing else { return }
         guard path.hasSuffix(".gz") else { return try file.moveIntoPlace() }
         do {
             try AtomicFile.write(to: path) { temporary in

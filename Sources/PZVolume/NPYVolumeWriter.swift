@@ -27,7 +27,7 @@ public final class NPYVolumeWriter: VolumeWriter {
     public func write(_ position: [Int], values: [Float]) throws { try file.write(position, values: values) }
 
     public func finish() throws {
-        guard file.isComplete else { return }
+        guard file.needsFinishing else { return }
         try file.moveIntoPlace()
     }
 }

@@ -24,7 +24,7 @@ final class PartialVolumeFile {
     private let header: [UInt8]
     /// Whether the output was finished by an earlier run of the same command
     /// (`FinishedOutputRecord`): nothing is left to write or move.
-    private(set) var wasFinished = false
+    private var wasFinished = false
 
     init(path: String, shape: [Int], chunkShape: [Int], dataType: ArrayDataType, header: [UInt8], identity: String,
          overwrite: Bool) throws {
@@ -92,8 +92,9 @@ final class PartialVolumeFile {
 
     func isDone(_ position: [Int]) -> Bool { done.contains(chunks.index(position)) }
 
-    /// Whether every chunk is written and recorded.
-    var isComplete: Bool { done.count == chunks.chunkCount }
+    /// Whether every chunk is written and recorded, and the output not yet in
+    /// place (`moveIntoPlace` or a compressed copy is still to come).
+    var needsFinishing: Bool { done.count == chunks.chunkCount && !wasFinished }
 
     /// Writes the chunk at `position` (`values`: C-major float32 over its box)
     /// in place, flushes it, and records it.
@@ -148,7 +149,6 @@ final class PartialVolumeFile {
     /// Renames the finished partial file to the output's path (recorded first),
     /// then drops the record of chunks.
     func moveIntoPlace() throws {
-        guard !wasFinished else { return }
         try recordFinished(partialPath)
         guard rename(partialPath, path) == 0 else { throw VolumeError(path, "cannot move the finished output into place") }
         unlink(recordPath)

@@ -41,15 +41,18 @@ class Net:
         self._handle = handle
         self.name = name
         self._lock = threading.Lock()
-        self.inputs: List[TensorInfo] = self._describe(0, native.library().pzconv_model_input_count(handle))
-        self.outputs: List[TensorInfo] = self._describe(1, native.library().pzconv_model_output_count(handle))
+        counts = (native.library().pzconv_model_input_count(handle), native.library().pzconv_model_output_count(handle))
+        self.inputs: List[TensorInfo] = self._describe(0, counts[0], native.LAYOUT_SOURCE)
+        self.outputs: List[TensorInfo] = self._describe(1, counts[1], native.LAYOUT_SOURCE)
+        self._ncdhw = tuple([info.shape for info in self._describe(kind, counts[kind], native.LAYOUT_NCDHW)]
+                            for kind in (0, 1))
         #: The summary of the last `predict` with this net (tiles, voxels, seconds, voxels/s).
         self.last_prediction: Optional[Dict[str, Any]] = None
 
     # -- description ------------------------------------------------------------------
 
-    def _describe(self, is_output: int, count: int) -> List[TensorInfo]:
-        return [self._tensor(is_output, index, native.LAYOUT_SOURCE) for index in range(count)]
+    def _describe(self, is_output: int, count: int, layout: int) -> List[TensorInfo]:
+        return [self._tensor(is_output, index, layout) for index in range(count)]
 
     def _tensor(self, is_output: int, index: int, layout: int) -> TensorInfo:
         name, source_layout = ctypes.c_char_p(), ctypes.c_char_p()
@@ -62,8 +65,7 @@ class Net:
 
     def ncdhw_shapes(self) -> Tuple[List[Tuple[int, ...]], List[Tuple[int, ...]]]:
         """The inputs' and outputs' shapes in pzconv's canonical NCDHW layout."""
-        return ([self._tensor(0, index, native.LAYOUT_NCDHW).shape for index in range(len(self.inputs))],
-                [self._tensor(1, index, native.LAYOUT_NCDHW).shape for index in range(len(self.outputs))])
+        return self._ncdhw
 
     def inspect(self) -> Dict[str, Any]:
         """The model as ``pzconv inspect --json`` reports it."""
@@ -102,8 +104,8 @@ class Net:
             raise ValueError(f"layout must be 'source' or 'ncdhw', not {layout!r}")
         if threads is not None and threads < 1:
             raise ValueError(f"threads must be at least 1, not {threads}")
-        expected = self.ncdhw_shapes()[0] if code == native.LAYOUT_NCDHW else [info.shape for info in self.inputs]
-        output_shapes = (self.ncdhw_shapes()[1] if code == native.LAYOUT_NCDHW else [info.shape for info in self.outputs])
+        expected, output_shapes = self._ncdhw if code == native.LAYOUT_NCDHW else (
+            [info.shape for info in self.inputs], [info.shape for info in self.outputs])
         batch, prepared = self._batched(ordered, expected)
         # One run, or one per item when the model takes one item and the arrays hold several.
         runs = batch if batch is not None and batch != expected[0][0] else 1
