@@ -67,6 +67,8 @@ let package = Package(
         // given to PZVolume, which imports CNIfTI `internal` so no other target loads it.
         .systemLibrary(name: "CNIfTI", providers: [.apt(["libnifti2-dev"])]),
         .target(name: "CCaffeProto", dependencies: ["CProtobufC"], exclude: ["proto"]),
+        // The official onnx.proto's protoc-c code (Scripts/generate-proto.sh).
+        .target(name: "CONNXProto", dependencies: ["CProtobufC"], exclude: ["proto"]),
         .target(name: "CPZCPU"),
 
         // MARK: Support
@@ -74,7 +76,9 @@ let package = Package(
 
         // MARK: Pipeline (graph IR → import → reference → passes → pack → runtime)
         .target(name: "PZGraph"),
-        .target(name: "PZImport", dependencies: ["PZGraph", "PZHDF5", "CCaffeProto", "CProtobufC"]),
+        // ONNX files as Swift values (decoding, encoding) and the IR → ONNX exporter.
+        .target(name: "PZONNX", dependencies: ["PZGraph", "CONNXProto", "CProtobufC"]),
+        .target(name: "PZImport", dependencies: ["PZGraph", "PZHDF5", "PZONNX", "CCaffeProto", "CProtobufC"]),
         .target(name: "PZReference", dependencies: ["PZGraph"]),
         .target(name: "PZPatchIO", dependencies: ["PZGraph", "PZHDF5"]),
         .target(name: "PZPasses", dependencies: ["PZGraph", "PZReference"]),
@@ -89,7 +93,7 @@ let package = Package(
 
         // MARK: Command line
         .target(name: "PZCommands", dependencies: [
-            "PZGraph", "PZImport", "PZReference", "PZPatchIO", "PZPasses", "PZPack", "PZRuntime", "PZVolume",
+            "PZGraph", "PZImport", "PZONNX", "PZReference", "PZPatchIO", "PZPasses", "PZPack", "PZRuntime", "PZVolume",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pzconv", dependencies: ["PZCommands"]),
@@ -104,11 +108,13 @@ let package = Package(
                                                       "PZPack", "PZRuntime", "PZVolume"]),
 
         // MARK: Tests
-        .target(name: "PZTestSupport", dependencies: ["PZGraph"], path: "Tests/PZTestSupport"),
+        .target(name: "PZTestSupport", dependencies: ["PZGraph", "PZPatchIO", "PZReference"], path: "Tests/PZTestSupport"),
         .testTarget(name: "CLibraryTests", dependencies: ["CCaffeProto", "PZHDF5", "PZTestSupport"]),
         .testTarget(name: "PZGraphTests", dependencies: ["PZGraph", "PZTestSupport"]),
         .testTarget(name: "PZImportTests", dependencies: ["PZImport", "PZGraph", "PZReference", "PZPatchIO", "PZHDF5",
                                                          "PZTestSupport"]),
+        .testTarget(name: "PZONNXTests", dependencies: ["PZONNX", "PZImport", "PZGraph", "PZReference", "PZPatchIO",
+                                                       "PZTestSupport"]),
         .testTarget(name: "PZPassesTests", dependencies: ["PZPasses", "PZGraph", "PZReference", "PZImport", "PZPatchIO",
                                                          "PZTestSupport"]),
         .testTarget(name: "PZReferenceTests", dependencies: ["PZReference", "PZGraph", "PZTestSupport"]),

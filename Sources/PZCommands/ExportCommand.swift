@@ -3,12 +3,23 @@ import ArgumentParser
 import PZGraph
 import PZPack
 import PZPasses
+import PZONNX
 
 struct ExportCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Pack a .pzir into the SIMD-blocked .pz model the fast executor runs (pzconv export net.pzir -o net.pz).",
+        abstract: "Pack a .pzir into the .pz model the fast executor runs, or write it as ONNX (pzconv export net.pzir -o net.pz | net.onnx).",
         discussion: """
+        The output's extension chooses the format.
+
+        .onnx: the graph as the .pzir holds it (run pzconv optimize first for the optimized graph; fused \
+        convolutions are written back as Conv, Mul/Add for a fused residual, the activation and Pad, which \
+        ONNX Runtime fuses again), channels-first inside (NCDHW; NCHW for 2-D models), node names from the \
+        source layers with their fusions in doc_string, inputs and outputs named as in the source model and \
+        in its layout (Transposes at the edges of a channels_last model; --layout ncdhw leaves them out), a \
+        shape on every value, operator set --opset (13 to 21, default 17). The weights are stored in the file.
+
+        .pz: \
         Runs the verified pass pipeline (skipped with --no-passes), packs the weights in the blocked \
         layout (channels in blocks of S = 8 or 16), plans the execution (kernel and tiling per layer, \
         buffer reuse) and writes one checksummed, memory-mappable file with the source model's SHA-256 and \
@@ -29,14 +40,22 @@ struct ExportCommand: ReportingCommand {
           pzconv export net.pzir -o net.pz --simd 8 --no-winograd
           pzconv export net.pzir -o net.pz --isa avx2
           pzconv export net.pzir -o net.pz --golden golden/ --tolerance 1e-4
+          pzconv export net.pzir -o net.onnx
+          pzconv export net.pzir -o net.onnx --opset 13 --layout ncdhw
         """
     )
 
-    @Argument(help: "The .pzir model to pack.")
+    @Argument(help: "The .pzir model to pack or convert.")
     var model: String
 
-    @Option(name: .shortAndLong, help: "The .pz file to write.")
+    @Option(name: .shortAndLong, help: "The file to write: .pz (packed model) or .onnx.")
     var output: String
+
+    @Option(help: "ONNX only: the operator set to write (13 to 21).")
+    var opset: Int = 17
+
+    @Option(help: "ONNX only: inputs and outputs in the source model's layout (source) or channels-first (ncdhw).")
+    var layout: String = "source"
 
     @Option(help: "SIMD width S of the blocked layout: 8 or 16 (default: chosen for this model, see README).")
     var simd: Int?
@@ -76,7 +95,9 @@ struct ExportCommand: ReportingCommand {
     func run() throws { try printReport() }
 
     func report() throws -> CommandReport {
-        guard output.hasSuffix(".pz") else { throw CommandError("\(output): the output of export must be a .pz file") }
+        if output.hasSuffix(".onnx") { return try exportONNX() }
+        guard output.hasSuffix(".pz") else { throw CommandError("\(output): the output of export must be a .pz or .onnx file") }
+        if opset != 17 || layout != "source" { throw CommandError("--opset and --layout apply to .onnx output, not .pz") }
         if let simd, simd != 8, simd != 16 { throw CommandError("--simd must be 8 or 16, not \(simd)") }
         if let winogradTile, winogradTile != 2, winogradTile != 4 {
             throw CommandError("--winograd-tile must be 2 or 4, not \(winogradTile)")
@@ -108,6 +129,33 @@ struct ExportCommand: ReportingCommand {
                 : "some rolled back (see pzconv inspect \(output))"))
         }
         return CommandReport(lines.joined(separator: "\n"))
+    }
+}
+
+extension ExportCommand {
+    /// Writes the .pzir's graph as ONNX.
+    private func exportONNX() throws -> CommandReport {
+        let packingOptions = [simd != nil, winogradTile != nil, isa != nil, strict, !referenceKernel.isEmpty, noPasses, noWinograd,
+                              golden != nil]
+        if packingOptions.contains(true) {
+            throw CommandError("\(output): --simd, --winograd-tile, --isa, --strict, --reference-kernel, --no-passes, --no-winograd "
+                               + "and --golden apply to .pz output; an .onnx holds the .pzir's graph as it is")
+        }
+        guard let layoutChoice = ONNXExportOptions.Layout(rawValue: layout) else {
+            throw CommandError("--layout must be source or ncdhw, not '\(layout)'")
+        }
+        let graph = try ModelFile.loadGraph(model)
+        let onnx: ONNXModel
+        do {
+            onnx = try ONNXExporter.export(graph, options: ONNXExportOptions(opset: opset, layout: layoutChoice,
+                                                                              producerVersion: PZConvVersionInfo.text))
+        } catch let error as ONNXFormatError {
+            throw CommandError("\(model): \(error.description)")
+        }
+        let bytes = ONNXEncoder.encode(onnx)
+        try AtomicFile.write(bytes, to: output)
+        return CommandReport("\(model) → \(output): \(graph.nodes.count) nodes → \(onnx.graph.nodes.count) ONNX nodes, "
+                             + "opset \(opset), \(onnx.graph.initializers.count) initializers, \(formatBytes(bytes.count))")
     }
 }
 

@@ -5,16 +5,19 @@ import PZImport
 struct ImportCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a Caffe or Keras model into a .pzir file (pzconv import model.h5 -o net.pzir).",
+        abstract: "Import a Caffe, Keras or ONNX model into a .pzir file (pzconv import model.h5 -o net.pzir).",
         discussion: """
         Caffe: a deploy .prototxt (current `layer` or V1 `layers` format, including the 3-D forks' \
         ND pooling and MergeCrop) with --weights .caffemodel or .caffemodel.h5. Keras: a full-model \
-        .h5 (Keras 2, tf.keras, Keras 3), or a JSON config with --weights .h5.
+        .h5 (Keras 2, tf.keras, Keras 3), or a JSON config with --weights .h5. ONNX: a .onnx file \
+        (torch.onnx.export, opsets 7 to 22; external data beside it), 4-D or 5-D float inputs; dynamic \
+        dimensions need --input-shape.
 
         Examples:
           pzconv import model.h5 -o net.pzir
           pzconv import deploy.prototxt --weights model.caffemodel -o net.pzir
           pzconv import deploy.prototxt --weights model.caffemodel.h5 --input-shape 1,1,18,192,192 -o net.pzir
+          pzconv import model.onnx --input-shape 1,1,128,128,128 -o net.pzir
         """
     )
 
@@ -47,7 +50,7 @@ struct ImportCommand: ReportingCommand {
 /// The source model of `import` (and of its HDF5 worker): the model file, its
 /// weights, and an input shape override.
 struct ImportSource: ParsableArguments {
-    @Argument(help: "The model: a Caffe .prototxt, a Keras .h5, or a Keras JSON config.")
+    @Argument(help: "The model: a Caffe .prototxt, a Keras .h5, a Keras JSON config, or an ONNX .onnx.")
     var model: String
 
     @Option(help: "Weights: .caffemodel or .caffemodel.h5 for Caffe, .h5 for a Keras JSON config.")
@@ -95,11 +98,16 @@ struct ImportSource: ParsableArguments {
                 throw CommandError("\(model): a full Keras model file holds its weights; --weights is for a Caffe prototxt "
                                    + "or a Keras JSON config")
             }
+        case .onnx:
+            guard weights == nil else {
+                throw CommandError("\(model): an ONNX model holds its weights (or names its external data files); --weights is "
+                                   + "for a Caffe prototxt or a Keras JSON config")
+            }
         case .kerasArchive:
             throw CommandError("\(model): a Keras 3 .keras archive; pzconv reads Keras' HDF5 format: save the model with "
                                + "model.save(\"model.h5\")")
         case .unknown:
-            throw CommandError("\(model): unknown model format (expected a Caffe .prototxt, a Keras .h5 or a Keras .json)")
+            throw CommandError("\(model): unknown model format (expected a Caffe .prototxt, a Keras .h5 or .json, or an ONNX .onnx)")
         }
     }
 
@@ -115,6 +123,8 @@ struct ImportSource: ParsableArguments {
             graph = try KerasImporter.importModel(json: model, weights: weights, inputShape: shapes, memoryLimit: memoryLimit)
         case (.keras, nil):
             graph = try KerasImporter.importModel(h5: model, inputShape: shapes, memoryLimit: memoryLimit)
+        case (.onnx, nil):
+            graph = try ONNXImporter.importModel(path: model, inputShape: shapes, memoryLimit: memoryLimit)
         default:
             throw CommandError("\(model): unknown model format")  // validateInputs refused it already
         }
@@ -135,6 +145,7 @@ enum ModelFormat {
     case caffe
     case keras
     case kerasArchive
+    case onnx
     case unknown
 
     init(path: String) {
@@ -143,6 +154,8 @@ enum ModelFormat {
             self = .caffe
         } else if lower.hasSuffix(".h5") || lower.hasSuffix(".hdf5") || lower.hasSuffix(".json") {
             self = .keras
+        } else if lower.hasSuffix(".onnx") {
+            self = .onnx
         } else if lower.hasSuffix(".keras") {
             self = .kerasArchive
         } else {

@@ -36,6 +36,9 @@ extension Graph {
             return [outputCount, parameters.kernel.saturatingElementCount].saturatingElementCount
         case .batchNorm, .scale:
             return [2, outputCount].saturatingElementCount
+        case .groupNorm:
+            // Mean, squared deviations, then x·m + a per element.
+            return [5, outputCount].saturatingElementCount
         case .activation, .softmax:
             return outputCount
         case .eltwise:

@@ -139,6 +139,9 @@ struct OpSignature {
         case .scale:
             inputs = 1...1
             allowedWeights = [.scale, .bias, .slope]
+        case .groupNorm:
+            inputs = 1...1
+            allowedWeights = [.scale, .bias]
         case .activation(let activation):
             inputs = 1...1
             if activation == .prelu {

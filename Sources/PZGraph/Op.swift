@@ -11,6 +11,9 @@ public enum Op: Hashable, Sendable {
     case deconvolution(ConvolutionParameters)
     /// Weights: mean, variance, scale?, bias?.
     case batchNorm(BatchNormParameters)
+    /// Group (and instance) normalization over the input's own statistics.
+    /// Weights: scale?, bias? (per channel).
+    case groupNorm(GroupNormParameters)
     /// Per-channel `x · scale + bias` (Caffe Scale and Bias), then the optional
     /// activation (a chain of BatchNorm, Scale and an activation merged by the
     /// channelwise-fusion pass). Weights: scale?, bias? (at least one), slope (PReLU only).
@@ -36,6 +39,7 @@ public enum Op: Hashable, Sendable {
         case .convolution: "Convolution"
         case .deconvolution: "Deconvolution"
         case .batchNorm: "BatchNorm"
+        case .groupNorm(let parameters): parameters.isInstanceNorm ? "InstanceNorm" : "GroupNorm"
         case .scale: "Scale"
         case .activation(let activation): activation.opName
         case .softmax: "Softmax"

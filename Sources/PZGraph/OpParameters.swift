@@ -30,6 +30,35 @@ public struct BatchNormParameters: Hashable, Sendable, Codable {
     public init(epsilon: Float) { self.epsilon = epsilon }
 }
 
+/// Group normalization at inference (PyTorch GroupNorm and InstanceNorm, ONNX
+/// InstanceNormalization and GroupNormalization, Keras GroupNormalization and
+/// keras_contrib InstanceNormalization). For each batch item and each of
+/// `groups` groups of `C / groups` consecutive channels, over those channels and
+/// every spatial position (the input's own statistics, not running averages):
+/// `y = (x − mean) / √(variance + epsilon)` with the biased variance, or, with
+/// `epsilonOutsideRoot` (keras_contrib), `y = (x − mean) / (√variance + epsilon)`;
+/// then `· scale[c] + bias[c]` when those weights exist. `groups == C` is
+/// instance normalization. Not foldable into a convolution (its statistics
+/// depend on the input).
+public struct GroupNormParameters: Hashable, Sendable, Codable {
+    enum CodingKeys: String, CodingKey {
+        case groups, epsilon, epsilonOutsideRoot = "epsilon_outside_root", isInstanceNorm = "instance_norm"
+    }
+
+    public var groups: Int
+    public var epsilon: Float
+    public var epsilonOutsideRoot: Bool
+    /// Written as InstanceNorm in listings (groups equals the channels).
+    public var isInstanceNorm: Bool
+
+    public init(groups: Int, epsilon: Float, epsilonOutsideRoot: Bool = false, isInstanceNorm: Bool = false) {
+        self.groups = groups
+        self.epsilon = epsilon
+        self.epsilonOutsideRoot = epsilonOutsideRoot
+        self.isInstanceNorm = isInstanceNorm
+    }
+}
+
 /// Parameters of a Scale node: the activation applied after `x · scale + bias`
 /// (nil for none; `.prelu` takes the node's `slope` weight).
 public struct ScaleParameters: Hashable, Sendable, Codable {

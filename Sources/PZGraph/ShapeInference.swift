@@ -53,6 +53,19 @@ enum ShapeRules {
                 throw GraphError.node(node, "variance + epsilon must be positive for every channel")
             }
             return [inputShapes[0]]
+        case .groupNorm(let parameters):
+            let channels = inputShapes[0][1]
+            guard parameters.groups >= 1, channels % parameters.groups == 0 else {
+                throw GraphError.node(node, "\(parameters.groups) groups do not divide \(channels) channels")
+            }
+            guard parameters.epsilon >= 0, parameters.epsilon.isFinite else {
+                throw GraphError.node(node, "epsilon \(parameters.epsilon) must be finite and non-negative")
+            }
+            guard parameters.epsilon > 0 || Array(inputShapes[0][2...]).elementCount * channels / parameters.groups > 1 else {
+                throw GraphError.node(node, "a group of one value with epsilon 0 divides by zero")
+            }
+            try checkPerChannel(node, roles: [.scale, .bias], channels: channels)
+            return [inputShapes[0]]
         case .scale(let parameters):
             try checkPerChannel(node, roles: [.scale, .bias], channels: inputShapes[0][1])
             if let activation = parameters.activation { try checkActivation(node, activation) }

@@ -27,6 +27,8 @@ public enum KernelBuild: KernelLibrary {
             return PoolingKernel(parameters: parameters, inputShape: input, outputShape: output)
         case .channelwise(let channelwise):
             return ChannelwiseKernel(spec: channelwise)
+        case .groupNorm(let spec):
+            return GroupNormKernel(spec: spec)
         case .eltwise(let parameters, let shape):
             return EltwiseKernel(parameters: parameters, shape: shape)
         case .softmax(let axis, let shape):

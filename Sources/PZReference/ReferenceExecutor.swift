@@ -96,6 +96,8 @@ public struct ReferenceExecutor {
                                                outputShape: outputShapes[0])]
         case .batchNorm(let parameters):
             return [ReferenceOps.batchNorm(arguments[0], weights: node.weights, epsilon: parameters.epsilon)]
+        case .groupNorm(let parameters):
+            return [ReferenceOps.groupNorm(arguments[0], parameters, weights: node.weights)]
         case .scale(let parameters):
             return [ReferenceOps.scale(arguments[0], scale: node.weights[.scale], bias: node.weights[.bias],
                                        activation: parameters.activation, slopes: node.weights[.slope])]

@@ -51,6 +51,7 @@ public enum KernelSpec: @unchecked Sendable {
     case depthwise(DepthwiseSpec)
     case pooling(PoolingParameters, input: BlockedShape, output: BlockedShape)
     case channelwise(ChannelwiseSpec)
+    case groupNorm(GroupNormSpec)
     case eltwise(EltwiseParameters, shape: BlockedShape)
     case concat(axis: Int, inputs: [BlockedShape], output: BlockedShape)
     /// Spatial, channel and batch offsets (NCDHW).
@@ -161,6 +162,22 @@ public struct DepthwiseSpec: @unchecked Sendable {
 
 /// `activation(x · multiplier + addend)` per channel (BatchNorm, Scale,
 /// activations, PReLU); each vector padded to blocks × S, nil when absent.
+/// Group normalization of a blocked tensor (see `GroupNormParameters`); `scale`
+/// and `bias` padded to whole blocks (nil when absent).
+public struct GroupNormSpec: Sendable {
+    public var shape: BlockedShape
+    public var parameters: GroupNormParameters
+    public var scale: [Float]?
+    public var bias: [Float]?
+
+    public init(shape: BlockedShape, parameters: GroupNormParameters, scale: [Float]?, bias: [Float]?) {
+        self.shape = shape
+        self.parameters = parameters
+        self.scale = scale
+        self.bias = bias
+    }
+}
+
 public struct ChannelwiseSpec: Sendable {
     public var shape: BlockedShape
     public var multiplier: [Float]?

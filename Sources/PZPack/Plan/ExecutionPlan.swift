@@ -71,6 +71,8 @@ public enum KernelKind: String, Codable, Sendable, CaseIterable {
     case pooling
     /// BatchNorm, Scale or an activation (PReLU too): `activation(x·m + a)` per channel.
     case channelwise
+    /// Group and instance normalization: statistics, then `x·m + a` per channel.
+    case groupNorm = "group-norm"
     case eltwise
     case concat
     case crop

@@ -28,6 +28,7 @@ public enum KernelSelection {
                                                             maximumBlocks: tuning.maximumChunkBlocks))
         case .pooling: return PlannedStep(node: node.name, kernel: .pooling)
         case .batchNorm, .scale, .activation: return PlannedStep(node: node.name, kernel: .channelwise)
+        case .groupNorm: return PlannedStep(node: node.name, kernel: .groupNorm)
         case .eltwise: return PlannedStep(node: node.name, kernel: .eltwise)
         case .concat: return PlannedStep(node: node.name, kernel: .concat)
         case .crop: return PlannedStep(node: node.name, kernel: .crop)

@@ -192,6 +192,10 @@ struct PlanValidation {
         case .channelwise:
             guard let input else { throw refuse() }
             return .channelwise(try channelwise(node, shape: input))
+        case .groupNorm:
+            guard case .groupNorm(let parameters) = node.op, let input else { throw refuse() }
+            let padded = { (role: WeightRole) in node.weights[role].map { WeightPacking.padChannels($0.values, lanes: plan.lanes, fill: 0) } }
+            return .groupNorm(GroupNormSpec(shape: input, parameters: parameters, scale: padded(.scale), bias: padded(.bias)))
         case .eltwise:
             guard case .eltwise(let parameters) = node.op, let input else { throw refuse() }
             return .eltwise(parameters, shape: input)

@@ -5,7 +5,7 @@ import Testing
 
 /// Runs `graph` with the reference executor on a golden directory's inputs and
 /// expects every golden output within `tolerance × max(1, |golden|max)`.
-func expectMatchesGolden(_ graph: Graph, goldenDirectory: String, tolerance: Double = 1e-5,
+public func expectMatchesGolden(_ graph: Graph, goldenDirectory: String, tolerance: Double = 1e-5,
                          sourceLocation: SourceLocation = #_sourceLocation) throws {
     let golden = try GoldenSet(directory: goldenDirectory)
     let executor = try ReferenceExecutor(graph: graph)

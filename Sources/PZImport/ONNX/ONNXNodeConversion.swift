@@ -1,0 +1,397 @@
+import PZGraph
+import PZONNX
+
+/// The ops of 3-D segmentation nets, as IR nodes.
+extension ONNXGraphImporter {
+    mutating func convertOperation(_ node: ONNXNode, _ arguments: [ONNXImportedValue?]) throws {
+        let attributes = ONNXAttributes(node, file: file)
+        let output = node.outputs[0]
+        switch node.opType {
+        case "Conv", "ConvTranspose":
+            try convertConvolution(node, arguments, attributes: attributes)
+        case "BatchNormalization":
+            guard try attributes.int("training_mode", default: 0) == 0 else { throw fail(node, "training_mode 1 is not inference") }
+            let x = try tensor(arguments.first ?? nil, node)
+            let channels = shapes[x]![1]
+            var weights: [WeightRole: Tensor] = [:]
+            for (index, role) in [(1, WeightRole.scale), (2, .bias), (3, .mean), (4, .variance)] {
+                weights[role] = try channelVector(index < arguments.count ? arguments[index] : nil, node, index: index, channels: channels)
+            }
+            try add(.batchNorm(BatchNormParameters(epsilon: try attributes.float("epsilon", default: 1e-5))), node, inputs: [x],
+                    output: output, weights: weights)
+        case "InstanceNormalization", "GroupNormalization":
+            try convertNormalization(node, arguments, attributes: attributes)
+        case "Relu":
+            try add(.activation(.relu(negativeSlope: 0)), node, inputs: [try tensor(arguments[0], node)], output: output)
+        case "LeakyRelu":
+            let slope = try attributes.float("alpha", default: 0.01)
+            try add(.activation(.relu(negativeSlope: slope)), node, inputs: [try tensor(arguments[0], node)], output: output)
+        case "Elu":
+            let alpha = try attributes.float("alpha", default: 1)
+            try add(.activation(.elu(alpha: alpha)), node, inputs: [try tensor(arguments[0], node)], output: output)
+        case "Sigmoid":
+            try add(.activation(.sigmoid), node, inputs: [try tensor(arguments[0], node)], output: output)
+        case "Tanh":
+            try add(.activation(.tanh), node, inputs: [try tensor(arguments[0], node)], output: output)
+        case "PRelu":
+            let x = try tensor(arguments[0], node)
+            let slopes = try channelVector(arguments.count > 1 ? arguments[1] : nil, node, index: 1, channels: shapes[x]![1])
+            try add(.activation(.prelu), node, inputs: [x], output: output, weights: [.slope: slopes])
+        case "Softmax":
+            let x = try tensor(arguments[0], node)
+            let axis = try attributes.axis("axis", default: opset >= 13 ? -1 : 1, rank: rank)
+            if opset < 13, onnxShape(shapes[x]!)[(axis + 1)...].contains(where: { $0 != 1 }) {
+                throw fail(node, "before opset 13 Softmax normalizes over all axes from \(axis) on; pzconv imports it only when "
+                                 + "the axes after it have size 1")
+            }
+            try add(.softmax(SoftmaxParameters(axis: irAxis(axis))), node, inputs: [x], output: output)
+        case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool":
+            try convertPooling(node, arguments, attributes: attributes)
+        case "Concat":
+            let inputs = try arguments.enumerated().map { try tensor($0.element, node, index: $0.offset) }
+            let axis = try attributes.axis("axis", default: nil, rank: rank)
+            try add(.concat(ConcatParameters(axis: irAxis(axis))), node, inputs: inputs, output: output)
+        case "Add", "Sub", "Mul", "Div", "Sum", "Max":
+            try convertElementwise(node, arguments)
+        case "Resize", "Upsample":
+            try convertResize(node, arguments, attributes: attributes)
+        case "Pad":
+            try convertPad(node, arguments, attributes: attributes)
+        case "Slice":
+            let x = try tensor(arguments[0], node)
+            let shape = shapes[x]!
+            let constants = arguments.map { argument -> ONNXConstant? in if case .constant(let c)? = argument { c } else { nil } }
+            let specification = try ONNXSliceSpecification(node, constants, attributes: attributes, opset: opset, shape: onnxShape(shape)) {
+                fail(node, $0)
+            }
+            var offsets = [0, 0, 0, 0, 0], trimEnd = [0, 0, 0, 0, 0]
+            for (axis, range) in specification.ranges {
+                let irIndex = irAxis(axis)
+                guard let first = range.first, let last = range.last, last >= first else {
+                    throw fail(node, "an empty or reversed slice along axis \(axis) is not a crop")
+                }
+                offsets[irIndex] = first
+                trimEnd[irIndex] = shape[irIndex] - 1 - last
+            }
+            try add(.crop(CropParameters(offsets: offsets, trimEnd: trimEnd)), node, inputs: [x], output: output)
+        case "Identity", "Dropout":
+            if node.opType == "Dropout", arguments.count > 1, case .constant(let ratio)? = arguments[1], ratio.values.first != 0,
+               arguments.count > 2, case .constant(let training)? = arguments[2], training.values.first != 0 {
+                throw fail(node, "training_mode is on")
+            }
+            try add(.dropout, node, inputs: [try tensor(arguments[0], node)], output: output)
+        case "Reshape":
+            try convertReshape(node, arguments)
+        case "Transpose":
+            let x = try tensor(arguments[0], node)
+            let channelsLast = rank == 5 ? [0, 2, 3, 4, 1] : [0, 2, 3, 1]
+            guard case .ints(let perm)? = node.attribute("perm"), perm.map({ Int($0) }) == channelsLast,
+                  model.graph.outputs.contains(where: { $0.name == output }) else {
+                throw fail(node, "Transpose is supported only at the graph's edges, between channels-first and channels-last")
+            }
+            channelsLastOutputs[output] = rank == 5 ? .ndhwc : .nhwc
+            try add(.dropout, node, inputs: [x], output: output)
+        default:
+            throw fail(node, "op type \(node.opType) is not supported (pzconv imports the ops of 3-D segmentation nets: Conv, "
+                             + "ConvTranspose, BatchNormalization, InstanceNormalization, GroupNormalization, activations, pools, "
+                             + "Concat, Add/Sub/Mul/Div, Resize, Pad, Slice)")
+        }
+    }
+
+    /// A per-channel constant (`C` values, or one value repeated) as a 1-D tensor.
+    func channelVector(_ argument: ONNXImportedValue?, _ node: ONNXNode, index: Int, channels: Int) throws -> Tensor {
+        let value = try constant(argument, node, index: index)
+        let nonUnit = value.shape.filter { $0 != 1 }
+        guard value.values.count == channels || value.values.count == 1, nonUnit.count <= 1 else {
+            throw fail(node, "input \(index) has shape \(value.shape); expected one value per channel (\(channels))")
+        }
+        let floats = value.values.count == 1 ? [Float](repeating: Float(value.values[0]), count: channels) : value.floats
+        return Tensor(shape: [channels], values: floats)
+    }
+
+    // MARK: Convolutions
+
+    private mutating func convertConvolution(_ node: ONNXNode, _ arguments: [ONNXImportedValue?], attributes: ONNXAttributes) throws {
+        let isTransposed = node.opType == "ConvTranspose"
+        let x = try tensor(arguments[0], node)
+        let weight = try constant(arguments.count > 1 ? arguments[1] : nil, node, index: 1)
+        guard weight.shape.count == rank else {
+            throw fail(node, "weights of rank \(weight.shape.count) for a rank-\(rank) input")
+        }
+        let inputShape = shapes[x]!
+        let groups = Int(try attributes.int("group", default: 1))
+        guard groups >= 1, inputShape[1] % groups == 0 else { throw fail(node, "group \(groups) does not divide \(inputShape[1]) channels") }
+        var spatial = try ONNXSpatialAttributes(attributes, spatialRank: rank - 2, kernel: Array(weight.shape[2...]))
+        let spatialInput = Array(onnxShape(inputShape)[2...])
+        let outputChannels = isTransposed ? weight.shape[1] * groups : weight.shape[0]
+        var padEnd = spatial.padEnd
+        if isTransposed {
+            let outputPadding = try attributes.intsIfPresent("output_padding") ?? [Int](repeating: 0, count: rank - 2)
+            let outputShape = try attributes.intsIfPresent("output_shape")
+            guard outputPadding.count == rank - 2, outputPadding.allSatisfy({ $0 >= 0 }) else {
+                throw attributes.fail("output_padding", "expected \(rank - 2) non-negative values")
+            }
+            for axis in 0..<(rank - 2) {
+                let full = (spatialInput[axis] - 1) * spatial.strides[axis] + (spatial.kernel[axis] - 1) * spatial.dilations[axis] + 1
+                var target = full - spatial.padBegin[axis] - spatial.padEnd[axis] + outputPadding[axis]
+                if let outputShape {
+                    guard outputShape.count >= rank - 2 else { throw attributes.fail("output_shape", "expected \(rank - 2) values") }
+                    target = Array(outputShape.suffix(rank - 2))[axis]
+                    let total = full + outputPadding[axis] - target
+                    let small = total / 2
+                    spatial.padBegin[axis] = spatial.autoPad == "SAME_UPPER" ? small : total - small
+                } else if spatial.autoPad == "SAME_UPPER" || spatial.autoPad == "SAME_LOWER" {
+                    target = spatialInput[axis] * spatial.strides[axis]
+                    let total = full + outputPadding[axis] - target
+                    let small = total / 2
+                    spatial.padBegin[axis] = spatial.autoPad == "SAME_UPPER" ? small : total - small
+                } else if spatial.autoPad == "VALID" {
+                    spatial.padBegin[axis] = 0
+                    target = full + outputPadding[axis]
+                }
+                padEnd[axis] = full - spatial.padBegin[axis] - target
+            }
+        } else {
+            spatial.resolvePadding(input: spatialInput)
+            padEnd = spatial.padEnd
+        }
+        let parameters = ConvolutionParameters(
+            outputChannels: outputChannels, kernel: irSpatial(spatial.kernel, fill: 1), stride: irSpatial(spatial.strides, fill: 1),
+            dilation: irSpatial(spatial.dilations, fill: 1), padBegin: irSpatial(spatial.padBegin, fill: 0),
+            padEnd: irSpatial(padEnd, fill: 0), groups: groups)
+        let weightShape = Array(weight.shape[..<2]) + irSpatial(Array(weight.shape[2...]), fill: 1)
+        var weights: [WeightRole: Tensor] = [.weight: Tensor(shape: weightShape, values: weight.floats)]
+        if arguments.count > 2, arguments[2] != nil {
+            let bias = try constant(arguments[2], node, index: 2)
+            guard bias.values.count == outputChannels else {
+                throw fail(node, "bias has \(bias.values.count) values for \(outputChannels) output channels")
+            }
+            weights[.bias] = Tensor(shape: [outputChannels], values: bias.floats)
+        }
+        try add(isTransposed ? .deconvolution(parameters) : .convolution(parameters), node, inputs: [x], output: node.outputs[0],
+                weights: weights)
+    }
+
+    // MARK: Element-wise
+
+    /// Two activations of one shape (Sum, Max: any number) as Eltwise; an
+    /// activation and a per-channel constant as Scale.
+    private mutating func convertElementwise(_ node: ONNXNode, _ arguments: [ONNXImportedValue?]) throws {
+        let output = node.outputs[0]
+        let tensors = arguments.compactMap { argument -> String? in if case .tensor(let name)? = argument { name } else { nil } }
+        if tensors.count == arguments.count {
+            let operation: EltwiseParameters.Operation
+            switch node.opType {
+            case "Add", "Sum": operation = .sum
+            case "Sub": operation = .subtract
+            case "Mul": operation = .product
+            case "Max": operation = .max
+            default: throw fail(node, "division of two activations is not supported")
+            }
+            guard Set(tensors.map { shapes[$0]! }).count == 1 else {
+                throw fail(node, "inputs of shapes " + tensors.map { onnxShape(shapes[$0]!).shapeDescription }.joined(separator: " and ")
+                                 + ": broadcasting between activations is not supported")
+            }
+            try add(.eltwise(EltwiseParameters(operation: operation)), node, inputs: tensors, output: output)
+            return
+        }
+        guard arguments.count == 2, tensors.count == 1, ["Add", "Sub", "Mul", "Div"].contains(node.opType) else {
+            throw fail(node, "expects activations, or an activation and a per-channel constant")
+        }
+        if node.opType == "Mul", try absorbDivisorCorrection(node, arguments) { return }
+        let tensorFirst = { if case .tensor = arguments[0] { true } else { false } }()
+        let x = tensors[0]
+        let channels = shapes[x]![1]
+        let constantIndex = tensorFirst ? 1 : 0
+        let value = try constant(arguments[constantIndex], node, index: constantIndex)
+        // Broadcast along every axis but channels: shape [..., C or 1, 1, 1(, 1)] right-aligned to the rank.
+        let aligned = [Int](repeating: 1, count: max(rank - value.shape.count, 0)) + value.shape
+        guard aligned.count == rank, aligned.enumerated().allSatisfy({ $0.offset == 1 ? ($0.element == channels || $0.element == 1) : $0.element == 1 }) else {
+            throw fail(node, "constant of shape \(value.shape) is not per-channel for an activation of \(channels) channels")
+        }
+        let vector = value.values.count == 1 ? [Float](repeating: Float(value.values[0]), count: channels) : value.floats
+        var weights: [WeightRole: Tensor] = [:]
+        switch (node.opType, tensorFirst) {
+        case ("Mul", _): weights[.scale] = Tensor(shape: [channels], values: vector)
+        case ("Add", _): weights[.bias] = Tensor(shape: [channels], values: vector)
+        case ("Sub", true): weights[.bias] = Tensor(shape: [channels], values: vector.map { -$0 })
+        case ("Sub", false):
+            weights[.scale] = Tensor(shape: [channels], values: [Float](repeating: -1, count: channels))
+            weights[.bias] = Tensor(shape: [channels], values: vector)
+        case ("Div", true): weights[.scale] = Tensor(shape: [channels], values: vector.map { 1 / $0 })
+        default: throw fail(node, "division by an activation is not supported")
+        }
+        try add(.scale(ScaleParameters()), node, inputs: [x], output: output, weights: weights)
+    }
+
+    /// pzconv's own export of a Caffe average pool whose last window overhangs the
+    /// padding: AveragePool (end padding grown, counting padding) times a constant per
+    /// output position. When the constant is exactly that correction for a smaller end
+    /// padding with Caffe's ceil rounding, the pool becomes that pool again.
+    private mutating func absorbDivisorCorrection(_ node: ONNXNode, _ arguments: [ONNXImportedValue?]) throws -> Bool {
+        guard arguments.count == 2, case .tensor(let pooled)? = arguments[0], case .constant(let factors)? = arguments[1],
+              let index = nodes.indices.last, nodes[index].outputs == [pooled],
+              case .pooling(let p) = nodes[index].op, p.method == .average, p.averageCountsPadding, p.rounding == .floor,
+              !model.graph.nodes.contains(where: { $0.inputs.contains(pooled) && $0.outputs != node.outputs }) else { return false }
+        let input = shapes[nodes[index].inputs[0]]!, output = shapes[pooled]!
+        guard factors.shape == [1, 1] + onnxShape(output)[2...] else { return false }
+        var candidate = p
+        candidate.rounding = .caffeCeil
+        for axis in 0..<3 {
+            // The smallest end padding that gives the same extent with Caffe's rounding.
+            guard let padEnd = (0...p.padEnd[axis]).first(where: { padEnd in
+                var trial = candidate
+                trial.padEnd[axis] = padEnd
+                return trial.outputExtent(input: input[2 + axis], axis: axis) == output[2 + axis]
+            }) else { return false }
+            candidate.padEnd[axis] = padEnd
+        }
+        var expected = [Double]()
+        let perAxis = (0..<3).map { axis in
+            (0..<output[2 + axis]).map { o -> Double in
+                let start = o * p.stride[axis] - p.padBegin[axis]
+                let exported = min(start + p.kernel[axis], input[2 + axis] + p.padEnd[axis]) - start
+                let caffe = min(start + p.kernel[axis], input[2 + axis] + candidate.padEnd[axis]) - start
+                return Double(Float(exported) / Float(caffe))
+            }
+        }
+        for d in perAxis[0] { for h in perAxis[1] { for w in perAxis[2] { expected.append(Double(Float(d) * Float(h) * Float(w))) } } }
+        guard expected.count == factors.values.count, zip(expected, factors.values).allSatisfy({ abs($0 - $1) <= 1e-6 * abs($0) }) else {
+            return false
+        }
+        nodes[index].op = .pooling(candidate)
+        nodes[index].outputs = [node.outputs[0]]
+        if !node.name.isEmpty {
+            nodes[index].name = claimNodeName(node.name)
+            nodes[index].sourceLayers = [node.name]
+        }
+        shapes[node.outputs[0]] = output
+        values[node.outputs[0]] = .tensor(node.outputs[0])
+        return true
+    }
+
+    // MARK: Data movement
+
+    private mutating func convertResize(_ node: ONNXNode, _ arguments: [ONNXImportedValue?], attributes: ONNXAttributes) throws {
+        let x = try tensor(arguments[0], node)
+        let inputShape = onnxShape(shapes[x]!)
+        let mode = try attributes.string("mode", default: "nearest")
+        var scales: [Double]?
+        if node.opType == "Upsample" {
+            if let given = try attributes.floatsIfPresent("scales") {
+                scales = given.map(Double.init)
+            } else if arguments.count > 1 {
+                scales = try constant(arguments[1], node, index: 1).values
+            }
+        } else if opset >= 11 {
+            if arguments.count > 2, arguments[2] != nil, case .constant(let value)? = arguments[2], !value.values.isEmpty {
+                scales = value.values
+            } else if arguments.count > 3, arguments[3] != nil {
+                let sizes = try constant(arguments[3], node, index: 3).values
+                guard sizes.count == rank else { throw fail(node, "sizes has \(sizes.count) values for rank \(rank)") }
+                scales = zip(sizes, inputShape).map { $0 / Double($1) }
+            }
+        } else if arguments.count > 1 {
+            scales = try constant(arguments[1], node, index: 1).values
+        }
+        guard let scales, scales.count == rank else { throw fail(node, "needs constant scales or sizes, one per axis") }
+        guard scales[0] == 1, scales[1] == 1 else { throw fail(node, "resizes the batch or channel axis (scales \(scales))") }
+        let factors = scales[2...].map { Int($0.rounded()) }
+        guard zip(scales[2...], factors).allSatisfy({ $0 == Double($1) && $1 >= 1 }) else {
+            throw fail(node, "scales \(Array(scales[2...])) are not whole up-sampling factors")
+        }
+        let transform = try attributes.string("coordinate_transformation_mode", default: opset >= 11 ? "half_pixel" : "asymmetric")
+        let nearestMode = try attributes.string("nearest_mode", default: "round_prefer_floor")
+        switch mode {
+        case "nearest":
+            // With whole factors these pick input ⌊o / f⌋, a plain repeat (half_pixel: (o + ½)/f − ½ rounds to it).
+            let repeats = (transform == "asymmetric" && nearestMode == "floor") || node.opType == "Upsample" || opset < 11
+                || (["half_pixel", "pytorch_half_pixel"].contains(transform) && ["round_prefer_floor", "round_prefer_ceil"].contains(nearestMode))
+                || factors.allSatisfy { $0 == 1 }
+            guard repeats else {
+                throw fail(node, "nearest Resize with coordinate_transformation_mode '\(transform)' and nearest_mode '\(nearestMode)' "
+                                 + "is not a plain repeat; pzconv imports asymmetric/floor and half_pixel/round_prefer_floor")
+            }
+        default:
+            throw fail(node, "Resize mode '\(mode)' is not supported (nearest only; linear up-sampling has no IR op yet)")
+        }
+        try add(.upsample(UpsampleParameters(factors: irSpatial(factors, fill: 1))), node, inputs: [x], output: node.outputs[0])
+    }
+
+    private mutating func convertPad(_ node: ONNXNode, _ arguments: [ONNXImportedValue?], attributes: ONNXAttributes) throws {
+        let x = try tensor(arguments[0], node)
+        let mode = try attributes.string("mode", default: "constant")
+        guard mode == "constant" else { throw fail(node, "Pad mode '\(mode)' is not supported (constant only)") }
+        let pads: [Int]
+        var value: Float = 0
+        if opset >= 11 {
+            guard let given = try constant(arguments.count > 1 ? arguments[1] : nil, node, index: 1).integers else {
+                throw fail(node, "pads must be integers")
+            }
+            pads = given
+            if arguments.count > 2, arguments[2] != nil {
+                value = try constant(arguments[2], node, index: 2).floats.first ?? 0
+            }
+            if arguments.count > 3, arguments[3] != nil { throw fail(node, "the axes input is not supported") }
+        } else {
+            guard let given = try attributes.intsIfPresent("pads") else { throw attributes.fail("pads", "required, missing") }
+            pads = given
+            value = try attributes.float("value", default: 0)
+        }
+        guard pads.count == 2 * rank else { throw fail(node, "pads has \(pads.count) values for rank \(rank)") }
+        let begin = Array(pads[..<rank]), end = Array(pads[rank...])
+        guard begin[0] == 0, begin[1] == 0, end[0] == 0, end[1] == 0 else { throw fail(node, "pads the batch or channel axis") }
+        guard pads.allSatisfy({ $0 >= 0 }) else { throw fail(node, "negative pads \(pads) (cropping) are not supported") }
+        try add(.pad(PadParameters(begin: irSpatial(Array(begin[2...]), fill: 0), end: irSpatial(Array(end[2...]), fill: 0), value: value)),
+                node, inputs: [x], output: node.outputs[0])
+    }
+
+    // MARK: Pooling
+
+    private mutating func convertPooling(_ node: ONNXNode, _ arguments: [ONNXImportedValue?], attributes: ONNXAttributes) throws {
+        let x = try tensor(arguments[0], node)
+        let inputShape = shapes[x]!
+        let spatialInput = Array(onnxShape(inputShape)[2...])
+        let method: PoolingParameters.Method = node.opType.contains("Max") ? .max : .average
+        if node.opType.hasPrefix("Global") {
+            let parameters = PoolingParameters(method: method, kernel: Array(inputShape[2...]), stride: [1, 1, 1], rounding: .floor,
+                                               averageCountsPadding: false)
+            try add(.pooling(parameters), node, inputs: [x], output: node.outputs[0])
+            return
+        }
+        guard node.outputs.count == 1 || node.outputs[1].isEmpty else { throw fail(node, "the Indices output is not supported") }
+        var spatial = try ONNXSpatialAttributes(attributes, spatialRank: rank - 2, kernel: nil)
+        guard spatial.dilations.allSatisfy({ $0 == 1 }) else { throw fail(node, "dilated pooling is not supported") }
+        spatial.resolvePadding(input: spatialInput)
+        let ceil = try attributes.int("ceil_mode", default: 0) != 0
+        let countsPadding = try attributes.int("count_include_pad", default: 0) != 0
+        var parameters = PoolingParameters(method: method, kernel: irSpatial(spatial.kernel, fill: 1), stride: irSpatial(spatial.strides, fill: 1),
+                                           padBegin: irSpatial(spatial.padBegin, fill: 0), padEnd: irSpatial(spatial.padEnd, fill: 0),
+                                           rounding: ceil ? .caffeCeil : .floor, averageCountsPadding: countsPadding)
+        if ceil {
+            // ONNX's ceil mode drops a last window that starts past the input and its leading padding,
+            // with or without padding; Caffe's only with padding. Where they differ, make the end padding explicit.
+            var extents = [Int]()
+            for axis in 0..<3 {
+                let input = inputShape[2 + axis]
+                let span = input + parameters.padBegin[axis] + parameters.padEnd[axis] - parameters.kernel[axis]
+                var extent = (span + parameters.stride[axis] - 1) / parameters.stride[axis] + 1
+                if (extent - 1) * parameters.stride[axis] >= input + parameters.padBegin[axis] { extent -= 1 }
+                extents.append(extent)
+            }
+            if (0..<3).contains(where: { extents[$0] != parameters.outputExtent(input: inputShape[2 + $0], axis: $0) }) {
+                var explicit = parameters
+                explicit.rounding = .floor
+                for axis in 0..<3 {
+                    explicit.padEnd[axis] = max(parameters.padEnd[axis], (extents[axis] - 1) * parameters.stride[axis]
+                                                + parameters.kernel[axis] - inputShape[2 + axis] - parameters.padBegin[axis])
+                }
+                guard method == .max || !countsPadding || explicit.padEnd == parameters.padEnd else {
+                    throw fail(node, "ceil_mode with count_include_pad and a window past the input is not supported")
+                }
+                parameters = explicit
+            }
+        }
+        try add(.pooling(parameters), node, inputs: [x], output: node.outputs[0])
+    }
+}

@@ -1,0 +1,85 @@
+import PZGraph
+import PZONNX
+
+/// InstanceNormalization and GroupNormalization, and the Reshape → InstanceNormalization
+/// → Reshape → Mul → Add that PyTorch exports for GroupNorm.
+extension ONNXGraphImporter {
+    mutating func convertNormalization(_ node: ONNXNode, _ arguments: [ONNXImportedValue?], attributes: ONNXAttributes) throws {
+        let epsilon = try attributes.float("epsilon", default: 1e-5)
+        let output = node.outputs[0]
+        switch (node.opType, arguments.first ?? nil) {
+        case ("InstanceNormalization", .tensor(let x)?):
+            let channels = shapes[x]![1]
+            let weights = try affine(node, arguments, count: channels, channelsPerValue: 1)
+            try add(.groupNorm(GroupNormParameters(groups: channels, epsilon: epsilon, isInstanceNorm: true)), node, inputs: [x],
+                    output: output, weights: weights)
+        case ("InstanceNormalization", .groupView(let x, let groups)?):
+            let channels = shapes[x]![1]
+            let weights = try affine(node, arguments, count: groups, channelsPerValue: channels / groups)
+            try add(.groupNorm(GroupNormParameters(groups: groups, epsilon: epsilon)), node, inputs: [x], output: output,
+                    weights: weights)
+            values[output] = .groupNormalized(tensor: output, groups: groups)
+        case ("GroupNormalization", .tensor(let x)?):
+            let channels = shapes[x]![1]
+            let groups = Int(try attributes.int("num_groups"))
+            guard groups >= 1, channels % groups == 0 else { throw fail(node, "num_groups \(groups) does not divide \(channels) channels") }
+            // Opset 18 gives scale and bias per group, opset 21 per channel.
+            let scaleCount = (try? constant(arguments.count > 1 ? arguments[1] : nil, node, index: 1).values.count) ?? channels
+            let weights = try affine(node, arguments, count: scaleCount, channelsPerValue: channels / scaleCount)
+            try add(.groupNorm(GroupNormParameters(groups: groups, epsilon: epsilon)), node, inputs: [x], output: output,
+                    weights: weights)
+        default:
+            throw fail(node, "input 0 must be an activation (or its [N, groups, −1] view)")
+        }
+    }
+
+    /// Scale and bias (inputs 1 and 2) of `count` values, each repeated for
+    /// `channelsPerValue` channels; identity weights are left out.
+    private func affine(_ node: ONNXNode, _ arguments: [ONNXImportedValue?], count: Int, channelsPerValue: Int) throws
+        -> [WeightRole: Tensor] {
+        var weights: [WeightRole: Tensor] = [:]
+        for (index, role, identity) in [(1, WeightRole.scale, 1.0), (2, .bias, 0.0)] {
+            guard index < arguments.count, arguments[index] != nil else { continue }
+            let value = try constant(arguments[index], node, index: index)
+            guard value.values.count == count, count * channelsPerValue > 0 else {
+                throw fail(node, "input \(index) has \(value.values.count) values, expected \(count)")
+            }
+            if value.values.allSatisfy({ $0 == identity }) { continue }
+            let expanded = value.floats.flatMap { [Float](repeating: $0, count: channelsPerValue) }
+            weights[role] = Tensor(shape: [expanded.count], values: expanded)
+        }
+        return weights
+    }
+
+    /// Reshape: an activation viewed as [N, G, −1] (GroupNorm's first step), back
+    /// from that view to the activation's shape, or to its own shape.
+    mutating func convertReshape(_ node: ONNXNode, _ arguments: [ONNXImportedValue?]) throws {
+        let output = node.outputs[0]
+        guard arguments.count > 1, case .constant(let target)? = arguments[1], let dims = target.integers else {
+            throw fail(node, "the target shape must be a constant")
+        }
+        switch arguments[0] {
+        case .tensor(let x)?:
+            let shape = onnxShape(shapes[x]!)
+            let resolved = dims.enumerated().map { $0.element == 0 && $0.offset < shape.count ? shape[$0.offset] : $0.element }
+            if dims.count == 3, resolved[0] == shape[0], resolved[1] > 0, shape[1] % resolved[1] == 0,
+               resolved[2] == -1 || resolved[2] == shape[1...].reduce(1, *) / resolved[1] {
+                values[output] = .groupView(tensor: x, groups: resolved[1])
+            } else if resolved == shape {
+                try add(.dropout, node, inputs: [x], output: output)
+            } else {
+                throw fail(node, "reshaping \(shape) to \(dims) is not supported (only GroupNorm's [N, groups, −1] view)")
+            }
+        case .groupNormalized(let x, _)?:
+            let shape = onnxShape(shapes[x]!)
+            let known = dims.filter { $0 != -1 }.reduce(1, *)
+            let resolved = dims.enumerated().map { $0.element == 0 ? shape[$0.offset] : $0.element == -1 ? shape.reduce(1, *) / max(known, 1) : $0.element }
+            guard resolved == shape else { throw fail(node, "reshapes a group view to \(dims), not back to \(shape)") }
+            values[output] = .tensor(x)
+        case .groupView?:
+            throw fail(node, "a group view must be normalized (InstanceNormalization) before it is reshaped back")
+        default:
+            throw fail(node, "input 0 must be an activation")
+        }
+    }
+}
