@@ -104,7 +104,7 @@ let package = Package(
         ]),
 
         // MARK: Fuzzing (bodies shared by Fuzz/ and the regression replay tests)
-        .target(name: "PZFuzzTargets", dependencies: ["PZGraph", "PZImport", "PZHDF5", "PZReference", "PZPatchIO",
+        .target(name: "PZFuzzTargets", dependencies: ["PZGraph", "PZImport", "PZONNX", "PZHDF5", "PZReference", "PZPatchIO",
                                                       "PZPack", "PZRuntime", "PZVolume"]),
 
         // MARK: Tests

@@ -17,6 +17,7 @@ let fuzzers = [
     "FuzzZarray": "zarray",
     "FuzzZarrChunk": "zarrChunk",
     "FuzzNIfTI": "nifti",
+    "FuzzONNX": "onnx",
 ]
 
 let package = Package(

@@ -34,10 +34,10 @@ cd "$(dirname "$0")/.."
 hdf5_targets=" keras_h5 caffe_h5 "
 
 # Target name → executable in Fuzz/ (Fuzz/Package.swift), in the order `all` runs them.
-targets=(prototxt caffemodel pzir pz keras_json npy zarray zarr_chunk nifti keras_h5 caffe_h5)
+targets=(prototxt caffemodel pzir pz keras_json npy zarray zarr_chunk nifti onnx keras_h5 caffe_h5)
 declare -A executables=(
     [prototxt]=FuzzPrototxt [caffemodel]=FuzzCaffemodel [pzir]=FuzzPZIR [pz]=FuzzPZ
-    [keras_json]=FuzzKerasJSON [npy]=FuzzNPY [zarray]=FuzzZarray [zarr_chunk]=FuzzZarrChunk [nifti]=FuzzNIfTI
+    [keras_json]=FuzzKerasJSON [npy]=FuzzNPY [zarray]=FuzzZarray [zarr_chunk]=FuzzZarrChunk [nifti]=FuzzNIfTI [onnx]=FuzzONNX
     [keras_h5]=FuzzKerasH5 [caffe_h5]=FuzzCaffeH5
 )
 declare -A summaries=(
@@ -50,6 +50,7 @@ declare -A summaries=(
     [zarray]="Zarr v2 .zarray JSON: parsed and checked"
     [zarr_chunk]="a Zarr chunk file, decoded as raw, zlib, gzip and Blosc chunks"
     [nifti]="NIfTI-1/2 header bytes: read and checked"
+    [onnx]=".onnx bytes: imported, exported again, small graphs run on the reference executor"
     [keras_h5]="full Keras model .h5 bytes (HDF5 image in memory)"
     [caffe_h5]=".caffemodel.h5 bytes (HDF5 image in memory), imported with a fixed prototxt"
 )

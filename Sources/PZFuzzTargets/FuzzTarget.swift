@@ -38,7 +38,7 @@ public struct FuzzTarget: Sendable {
 
     /// Every target, in the order `Scripts/fuzz.sh all` runs them.
     public static let all: [FuzzTarget] = [
-        .prototxt, .caffemodel, .pzir, .pz, .kerasJSON, .npy, .zarray, .zarrChunk, .nifti, .kerasH5, .caffeH5,
+        .prototxt, .caffemodel, .pzir, .pz, .kerasJSON, .npy, .zarray, .zarrChunk, .nifti, .onnx, .kerasH5, .caffeH5,
     ]
 
     /// The target called `name`.

@@ -156,10 +156,45 @@ public struct PadParameters: Hashable, Sendable, Codable {
     }
 }
 
-/// Nearest-neighbour up-sampling: each input position is repeated `factors[a]`
-/// times along spatial axis a (D, H, W).
+/// Up-sampling by whole factors along the spatial axes (D, H, W): output extent
+/// `in · factors[a]`.
+///
+/// - Nearest (`linear` nil): output position o takes input `⌊o / f⌋` (each input
+///   position repeated f times).
+/// - Linear (trilinear in 3-D, as PyTorch's `Upsample(mode="trilinear")` and ONNX
+///   Resize `mode=linear`): separable, per axis the source coordinate `x` of output
+///   o is, by `coordinates`: half_pixel `(o + ½)/f − ½`; align_corners
+///   `o·(in − 1)/(out − 1)` (0 when out is 1); asymmetric `o/f`; clamped to
+///   `[0, in − 1]`; the value is `(1 − t)·v[⌊x⌋] + t·v[min(⌊x⌋ + 1, in − 1)]`,
+///   `t = x − ⌊x⌋`.
 public struct UpsampleParameters: Hashable, Sendable, Codable {
-    public var factors: [Int]
+    public enum Coordinates: String, Hashable, Sendable, Codable {
+        case halfPixel = "half_pixel"
+        case alignCorners = "align_corners"
+        case asymmetric
+    }
 
-    public init(factors: [Int]) { self.factors = factors }
+    public var factors: [Int]
+    /// nil for nearest; the coordinate rule of linear interpolation otherwise.
+    public var linear: Coordinates?
+
+    public init(factors: [Int], linear: Coordinates? = nil) {
+        self.factors = factors
+        self.linear = linear
+    }
+
+    /// The two source positions and the second one's weight of output position
+    /// `o` along an axis of input extent `input` (linear interpolation only).
+    public func linearSource(_ o: Int, input: Int, axis: Int) -> (Int, Int, Double) {
+        let output = input * factors[axis]
+        var x: Double
+        switch linear ?? .asymmetric {
+        case .halfPixel: x = (Double(o) + 0.5) / Double(factors[axis]) - 0.5
+        case .alignCorners: x = output > 1 ? Double(o) * Double(input - 1) / Double(output - 1) : 0
+        case .asymmetric: x = Double(o) / Double(factors[axis])
+        }
+        x = min(max(x, 0), Double(input - 1))
+        let first = Int(x.rounded(.down))
+        return (first, min(first + 1, input - 1), x - Double(first))
+    }
 }

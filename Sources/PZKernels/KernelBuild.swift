@@ -49,6 +49,8 @@ public enum KernelBuild: KernelLibrary {
             return DataMovementKernel { inputs, outputs, threads in
                 DataMovement.upsample(inputs[0], input, factors: factors, output: outputs[0], output, threads: threads)
             }
+        case .linearUpsample(let parameters, let input, let output):
+            return LinearUpsampleKernel(parameters: parameters, inputShape: input, outputShape: output)
         case .mergeCrop(let operation, let first, let second, let output):
             return DataMovementKernel { inputs, outputs, threads in
                 DataMovement.mergeCrop(inputs[0], first, inputs[1], second, operation: operation, output: outputs[0], output,

@@ -65,11 +65,14 @@ extension ONNXGraphEmitter {
         case .upsample(let parameters):
             let scales = [Float](repeating: 1, count: 2) + spatial(parameters.factors).map(Float.init)
             let scalesName = constant("scales", shape: [rank], scales)
-            emit("Resize", [arguments[0], "", scalesName], shape: outputShape, attributes: [
+            let attributes = parameters.linear.map { coordinates in
+                [ONNXAttribute("mode", .string("linear")), ONNXAttribute("coordinate_transformation_mode", .string(coordinates.rawValue))]
+            } ?? [
                 ONNXAttribute("mode", .string("nearest")),
                 ONNXAttribute("coordinate_transformation_mode", .string("asymmetric")),
                 ONNXAttribute("nearest_mode", .string("floor")),
-            ], output: output)
+            ]
+            emit("Resize", [arguments[0], "", scalesName], shape: outputShape, attributes: attributes, output: output)
         case .dropout:
             emit("Identity", arguments, shape: outputShape, output: output)
         case .split:

@@ -67,6 +67,34 @@ extension ReferenceOps {
     }
 
     /// Nearest-neighbour up-sampling by repetition.
+    /// Linear up-sampling (see `UpsampleParameters`), separable, in double precision.
+    static func linearUpsample(_ input: Tensor, _ p: UpsampleParameters) -> Tensor {
+        let x = Shape5(input.shape)
+        let y = Shape5([x.n, x.c] + (0..<3).map { x.spatial[$0] * p.factors[$0] })
+        let sources = (0..<3).map { axis in (0..<y.spatial[axis]).map { p.linearSource($0, input: x.spatial[axis], axis: axis) } }
+        var output = [Float](repeating: 0, count: y.count)
+        for n in 0..<y.n {
+            for c in 0..<y.c {
+                for (d, sd) in sources[0].enumerated() {
+                    for (h, sh) in sources[1].enumerated() {
+                        for (w, sw) in sources[2].enumerated() {
+                            var sum = 0.0
+                            for (id, wd) in [(sd.0, 1 - sd.2), (sd.1, sd.2)] {
+                                for (ih, wh) in [(sh.0, 1 - sh.2), (sh.1, sh.2)] {
+                                    for (iw, ww) in [(sw.0, 1 - sw.2), (sw.1, sw.2)] {
+                                        sum += wd * wh * ww * Double(input.values[x.offset(n, c, id, ih, iw)])
+                                    }
+                                }
+                            }
+                            output[y.offset(n, c, d, h, w)] = Float(sum)
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: y.dims, values: output)
+    }
+
     static func upsample(_ input: Tensor, factors: [Int]) -> Tensor {
         let x = Shape5(input.shape)
         let y = Shape5([x.n, x.c] + (0..<3).map { x.spatial[$0] * factors[$0] })

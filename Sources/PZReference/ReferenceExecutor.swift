@@ -118,7 +118,8 @@ public struct ReferenceExecutor {
         case .pooling(let parameters):
             return [ReferenceOps.pooling(arguments[0], parameters, outputShape: outputShapes[0])]
         case .upsample(let parameters):
-            return [ReferenceOps.upsample(arguments[0], factors: parameters.factors)]
+            return [parameters.linear == nil ? ReferenceOps.upsample(arguments[0], factors: parameters.factors)
+                    : ReferenceOps.linearUpsample(arguments[0], parameters)]
         case .dropout:
             return [arguments[0]]
         case .split:

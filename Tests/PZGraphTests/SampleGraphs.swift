@@ -39,7 +39,12 @@ func everyOpGraph() -> Graph {
                                                        padBegin: [0, 1, 1], padEnd: [0, 1, 1], rounding: .floor,
                                                        averageCountsPadding: false)), inputs: [soft])
     let product = b.add("product", .eltwise(EltwiseParameters(operation: .product)), inputs: [avg, soft])
-    b.output(product, layout: .ndhwc)
+    let norm = b.add("norm", .groupNorm(GroupNormParameters(groups: 3, epsilon: 1e-5)), inputs: [product],
+                     weights: [.scale: b.randomTensor([12]), .bias: b.randomTensor([12])])
+    let instance = b.add("instance", .groupNorm(GroupNormParameters(groups: 12, epsilon: 1e-3, epsilonOutsideRoot: true,
+                                                                   isInstanceNorm: true)), inputs: [norm])
+    let linear = b.add("linear", .upsample(UpsampleParameters(factors: [1, 2, 2], linear: .halfPixel)), inputs: [instance])
+    b.output(linear, layout: .ndhwc)
     b.output(crop)
     return b.graph
 }

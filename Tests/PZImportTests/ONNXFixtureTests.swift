@@ -9,7 +9,7 @@ import Testing
 /// outputs as golden data (Fixtures/onnx/make_onnx_fixtures.py): import → run
 /// matches within 1e-5 × max(1, |golden|max).
 @Suite struct ONNXFixtureTests {
-    static let supported = ["nnunet_3d", "monai_unet_3d", "layer_table_3d", "groupnorm_3d", "unet_2d", "external_data_3d"]
+    static let supported = ["nnunet_3d", "monai_unet_3d", "layer_table_3d", "groupnorm_3d", "unet_2d", "external_data_3d", "trilinear_3d"]
 
     @Test(arguments: supported)
     func matchesONNXRuntime(_ name: String) throws {
@@ -38,13 +38,5 @@ import Testing
         }
         let graph = try ONNXImporter.importModel(path: path, inputShape: InputShapeOverride(single: [1, 1, 12, 12, 12]))
         try expectMatchesGolden(graph, goldenDirectory: TestPaths.golden("onnx/dynamic_3d"), tolerance: 1e-5)
-    }
-
-    @Test func linearResizeIsRefusedByName() throws {
-        let path = TestPaths.fixture("onnx/trilinear_3d/model.onnx")
-        #expect(throws: ImportError("\(path): node '/up_hp/Resize' (Resize): Resize mode 'linear' is not supported (nearest only; "
-                                    + "linear up-sampling has no IR op yet)")) {
-            try ONNXImporter.importModel(path: path)
-        }
     }
 }

@@ -76,6 +76,14 @@ import Testing
                     + "Concat, Add/Sub/Mul/Div, Resize, Pad, Slice)", Self.model(nodes: nodes))
     }
 
+    @Test func unsupportedResizeModeIsNamed() {
+        let nodes = [ONNXNode(name: "up", opType: "Resize", inputs: ["x", "", "scales"], outputs: ["y"],
+                              attributes: [ONNXAttribute("mode", .string("cubic"))])]
+        let scales = ONNXTensor(name: "scales", shape: [5], floats: [1, 1, 2, 2, 2])
+        expectError("m.onnx: node 'up' (Resize): Resize mode 'cubic' is not supported (nearest and linear)",
+                    Self.model(nodes: nodes, initializers: [scales]))
+    }
+
     @Test func shapeMismatchNamesTheNode() {
         let weight = ONNXTensor(name: "w", shape: [3, 5, 1, 1, 1], floats: [Float](repeating: 1, count: 15))
         #expect(throws: ImportError.self) { try importing(Self.model(initializers: [weight])) }

@@ -73,6 +73,31 @@ let graphCases: [GraphCase] = [
         let x = b.input("x", shape: [1, 7, 2, 3, 4])
         b.output(b.add("pad", .pad(PadParameters(begin: [1, 0, 2], end: [0, 3, 1], value: 0.25)), inputs: [x]))
     },
+    GraphCase(name: "instance norm, 3 channels (below a block), scale and bias") { b in
+        let x = b.input("x", shape: [1, 3, 4, 5, 6])
+        b.output(b.add("in", .groupNorm(GroupNormParameters(groups: 3, epsilon: 1e-5, isInstanceNorm: true)), inputs: [x],
+                       weights: [.scale: b.randomTensor([3]), .bias: b.randomTensor([3])]))
+    },
+    GraphCase(name: "group norm, 2 groups of 12 channels (a group across blocks), no affine") { b in
+        let x = b.input("x", shape: [1, 24, 3, 4, 5])
+        b.output(b.add("gn", .groupNorm(GroupNormParameters(groups: 2, epsilon: 1e-3)), inputs: [x]))
+    },
+    GraphCase(name: "group norm, 4 groups of 8 (S = 16: two groups per block), batch 2, scale only") { b in
+        let x = b.input("x", shape: [2, 32, 2, 3, 4])
+        b.output(b.add("gn", .groupNorm(GroupNormParameters(groups: 4, epsilon: 1e-5)), inputs: [x],
+                       weights: [.scale: b.randomTensor([32])]))
+    },
+    GraphCase(name: "instance norm dividing by √variance + ε (keras_contrib), 17 channels") { b in
+        let x = b.input("x", shape: [1, 17, 2, 3, 7])
+        b.output(b.add("in", .groupNorm(GroupNormParameters(groups: 17, epsilon: 1e-3, epsilonOutsideRoot: true)), inputs: [x],
+                       weights: [.bias: b.randomTensor([17])]))
+    },
+    GraphCase(name: "trilinear up-sampling: half_pixel 2×2×2, align_corners 1×3×2, asymmetric 3×1×2") { b in
+        let x = b.input("x", shape: [1, 10, 2, 3, 4])
+        b.output(b.add("half", .upsample(UpsampleParameters(factors: [2, 2, 2], linear: .halfPixel)), inputs: [x]))
+        b.output(b.add("corners", .upsample(UpsampleParameters(factors: [1, 3, 2], linear: .alignCorners)), inputs: [x]))
+        b.output(b.add("asym", .upsample(UpsampleParameters(factors: [3, 1, 2], linear: .asymmetric)), inputs: [x]))
+    },
     GraphCase(name: "nearest up-sampling 1×2×2 and 2×3×1") { b in
         let x = b.input("x", shape: [1, 10, 2, 3, 4])
         b.output(b.add("up", .upsample(UpsampleParameters(factors: [1, 2, 2])), inputs: [x]))

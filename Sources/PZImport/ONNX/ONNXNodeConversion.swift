@@ -210,6 +210,7 @@ extension ONNXGraphImporter {
             throw fail(node, "constant of shape \(value.shape) is not per-channel for an activation of \(channels) channels")
         }
         let vector = value.values.count == 1 ? [Float](repeating: Float(value.values[0]), count: channels) : value.floats
+        if tensorFirst, try absorbAffine(node, into: x, vector: vector) { return }
         var weights: [WeightRole: Tensor] = [:]
         switch (node.opType, tensorFirst) {
         case ("Mul", _): weights[.scale] = Tensor(shape: [channels], values: vector)
@@ -222,6 +223,45 @@ extension ONNXGraphImporter {
         default: throw fail(node, "division by an activation is not supported")
         }
         try add(.scale(ScaleParameters()), node, inputs: [x], output: output, weights: weights)
+    }
+
+    /// A per-channel Mul or Add right after a GroupNorm (as PyTorch and pzconv write
+    /// GroupNorm's affine part) that is the normalization's only reader goes into
+    /// its scale and bias; the node takes the ONNX node's name.
+    private mutating func absorbAffine(_ node: ONNXNode, into x: String, vector: [Float]) throws -> Bool {
+        guard ["Mul", "Add"].contains(node.opType), let index = nodes.indices.last, nodes[index].outputs == [x],
+              case .groupNorm = nodes[index].op else { return false }
+        // The ONNX names of the normalization's result (GroupNorm's Reshape back is one more).
+        let aliases = Set(values.compactMap { name, value -> String? in
+            switch value {
+            case .tensor(x), .groupNormalized(x, _): name
+            default: nil
+            }
+        })
+        let otherReaders = model.graph.nodes.contains { reader in
+            reader.outputs != node.outputs && reader.inputs.contains(where: aliases.contains)
+                && !reader.outputs.allSatisfy(aliases.contains)
+        }
+        guard !otherReaders, !model.graph.outputs.contains(where: { aliases.contains($0.name) }) else { return false }
+        let channels = vector.count
+        var scale = nodes[index].weights[.scale]?.values ?? [Float](repeating: 1, count: channels)
+        var bias = nodes[index].weights[.bias]?.values ?? [Float](repeating: 0, count: channels)
+        if node.opType == "Mul" {
+            scale = zip(scale, vector).map { $0 * $1 }
+            bias = zip(bias, vector).map { $0 * $1 }
+        } else {
+            bias = zip(bias, vector).map { $0 + $1 }
+        }
+        nodes[index].weights[.scale] = Tensor(shape: [channels], values: scale)
+        nodes[index].weights[.bias] = Tensor(shape: [channels], values: bias)
+        nodes[index].outputs = [node.outputs[0]]
+        if !node.name.isEmpty {
+            nodes[index].name = claimNodeName(node.name)
+            nodes[index].sourceLayers.append(node.name)
+        }
+        shapes[node.outputs[0]] = shapes[x]
+        values[node.outputs[0]] = .tensor(node.outputs[0])
+        return true
     }
 
     /// pzconv's own export of a Caffe average pool whose last window overhangs the
@@ -302,6 +342,7 @@ extension ONNXGraphImporter {
         }
         let transform = try attributes.string("coordinate_transformation_mode", default: opset >= 11 ? "half_pixel" : "asymmetric")
         let nearestMode = try attributes.string("nearest_mode", default: "round_prefer_floor")
+        var linear: UpsampleParameters.Coordinates?
         switch mode {
         case "nearest":
             // With whole factors these pick input ⌊o / f⌋, a plain repeat (half_pixel: (o + ½)/f − ½ rounds to it).
@@ -312,10 +353,20 @@ extension ONNXGraphImporter {
                 throw fail(node, "nearest Resize with coordinate_transformation_mode '\(transform)' and nearest_mode '\(nearestMode)' "
                                  + "is not a plain repeat; pzconv imports asymmetric/floor and half_pixel/round_prefer_floor")
             }
+        case "linear", "bilinear", "trilinear":
+            switch node.opType == "Upsample" || opset < 11 ? "asymmetric" : transform {
+            case "half_pixel", "pytorch_half_pixel": linear = .halfPixel  // the same for outputs longer than 1
+            case "align_corners": linear = .alignCorners
+            case "asymmetric": linear = .asymmetric
+            default:
+                throw fail(node, "linear Resize with coordinate_transformation_mode '\(transform)' is not supported "
+                                 + "(half_pixel, pytorch_half_pixel, align_corners, asymmetric)")
+            }
         default:
-            throw fail(node, "Resize mode '\(mode)' is not supported (nearest only; linear up-sampling has no IR op yet)")
+            throw fail(node, "Resize mode '\(mode)' is not supported (nearest and linear)")
         }
-        try add(.upsample(UpsampleParameters(factors: irSpatial(factors, fill: 1))), node, inputs: [x], output: node.outputs[0])
+        try add(.upsample(UpsampleParameters(factors: irSpatial(factors, fill: 1), linear: linear)), node, inputs: [x],
+                output: node.outputs[0])
     }
 
     private mutating func convertPad(_ node: ONNXNode, _ arguments: [ONNXImportedValue?], attributes: ONNXAttributes) throws {

@@ -58,6 +58,8 @@ public enum KernelSpec: @unchecked Sendable {
     case crop(offsets: [Int], input: BlockedShape, output: BlockedShape)
     case pad(PadParameters, input: BlockedShape, output: BlockedShape)
     case upsample(factors: [Int], input: BlockedShape, output: BlockedShape)
+    /// Linear up-sampling (`UpsampleParameters.linear` set).
+    case linearUpsample(UpsampleParameters, input: BlockedShape, output: BlockedShape)
     case softmax(axis: Int, shape: BlockedShape)
     case mergeCrop(MergeCropParameters.Operation, first: BlockedShape, second: BlockedShape, output: BlockedShape)
     /// The input copied to every output (Dropout, Split).

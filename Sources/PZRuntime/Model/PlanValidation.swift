@@ -210,6 +210,7 @@ struct PlanValidation {
             return .pad(parameters, input: input, output: blocked(node.outputs[0]))
         case .upsample:
             guard case .upsample(let parameters) = node.op, let input else { throw refuse() }
+            if parameters.linear != nil { return .linearUpsample(parameters, input: input, output: blocked(node.outputs[0])) }
             return .upsample(factors: parameters.factors, input: input, output: blocked(node.outputs[0]))
         case .softmax:
             guard case .softmax(let parameters) = node.op, let input else { throw refuse() }

@@ -1,0 +1,64 @@
+import PZGraph
+import PZImport
+import PZONNX
+import PZReference
+import PZTestSupport
+import Testing
+
+/// Graphs built in code, exported to ONNX and imported again, give the same
+/// outputs on the reference executor: the ops no fixture framework writes for
+/// export (GroupNorm, InstanceNorm, linear up-sampling).
+@Suite struct ExportRoundTripTests {
+    func roundTrip(_ graph: Graph) throws -> Graph {
+        let bytes = ONNXEncoder.encode(try ONNXExporter.export(graph))
+        return try ONNXImporter.importModel(bytes: bytes, name: "roundtrip.onnx")
+    }
+
+    func expectSameOutputs(_ graph: Graph, _ other: Graph) throws {
+        var b = GraphBuilder(seed: 3)
+        var inputs: [String: Tensor] = [:]
+        for node in graph.inputNodes {
+            guard case .input(let p) = node.op else { continue }
+            inputs[node.outputs[0]] = b.randomTensor(p.shape)
+        }
+        let expected = try ReferenceExecutor(graph: graph).run(inputs: inputs)
+        let actual = try ReferenceExecutor(graph: other).run(inputs: inputs)
+        for output in graph.outputs {
+            let error = ErrorFigures(actual: try #require(actual[output.tensor]).values, reference: expected[output.tensor]!.values)
+            #expect(error.isWithin(1e-6), "\(output.tensor): \(error.maxRelativeError)")
+        }
+    }
+
+    @Test func normalizationsAndLinearUpsampling() throws {
+        var b = GraphBuilder(seed: 5)
+        let x = b.input("x", shape: [1, 12, 3, 4, 5])
+        let group = b.add("group", .groupNorm(GroupNormParameters(groups: 3, epsilon: 1e-5)), inputs: [x],
+                          weights: [.scale: b.randomTensor([12]), .bias: b.randomTensor([12])])
+        let instance = b.add("instance", .groupNorm(GroupNormParameters(groups: 12, epsilon: 1e-3, isInstanceNorm: true)),
+                             inputs: [group], weights: [.bias: b.randomTensor([12])])
+        b.output(b.add("half", .upsample(UpsampleParameters(factors: [2, 2, 2], linear: .halfPixel)), inputs: [instance]))
+        b.output(b.add("corners", .upsample(UpsampleParameters(factors: [1, 3, 2], linear: .alignCorners)), inputs: [instance]))
+        let graph = b.graph
+        let imported = try roundTrip(graph)
+        #expect(imported.nodes.map(\.op.typeName) == ["Input", "GroupNorm", "InstanceNorm", "Upsample", "Upsample"])
+        #expect(imported.nodes.map(\.name) == graph.nodes.map(\.name))
+        try expectSameOutputs(graph, imported)
+    }
+
+    @Test func kerasContribNormalizationHasNoONNXOp() {
+        var b = GraphBuilder(seed: 5)
+        let x = b.input("x", shape: [1, 4, 2, 2, 2])
+        b.output(b.add("contrib", .groupNorm(GroupNormParameters(groups: 4, epsilon: 1e-3, epsilonOutsideRoot: true)), inputs: [x]))
+        #expect(throws: ONNXFormatError("node 'contrib' (GroupNorm): normalization by √variance + ε (keras_contrib) has no ONNX op")) {
+            try ONNXExporter.export(b.graph)
+        }
+    }
+
+    @Test func opsetsOutsideTheRangeAreRefused() {
+        var b = GraphBuilder(seed: 5)
+        b.output(b.add("relu", .activation(.relu(negativeSlope: 0)), inputs: [b.input("x", shape: [1, 1, 2, 2, 2])]))
+        #expect(throws: ONNXFormatError("--opset 12: pzconv writes operator sets 13 to 21")) {
+            try ONNXExporter.export(b.graph, options: ONNXExportOptions(opset: 12))
+        }
+    }
+}
