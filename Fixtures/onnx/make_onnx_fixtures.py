@@ -326,6 +326,29 @@ class Tiny3D(nn.Module):
 # Cases: name -> (model factory, input shape, output names, opset, options)
 # ---------------------------------------------------------------------------
 
+class SEClassifier3D(nn.Module):
+    """A squeeze-excitation residual block and a classifier head (3-D SE-ResNet style):
+    Conv-BN-ReLU, SE (AdaptiveAvgPool3d(1) → Flatten → Linear → ReLU → Linear → Sigmoid →
+    view(N, C, 1, 1, 1) → channel-wise multiply), residual Add, then global pooling,
+    Flatten and Linear logits. Two outputs: the feature map and the logits."""
+
+    def __init__(self, cin=2, c=8, ncls=5):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv3d(cin, c, 3, padding=1), nn.BatchNorm3d(c), nn.ReLU())
+        self.conv = nn.Sequential(nn.Conv3d(c, c, 3, padding=1), nn.BatchNorm3d(c))
+        self.squeeze = nn.Sequential(nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Linear(c, c // 4), nn.ReLU(),
+                                     nn.Linear(c // 4, c), nn.Sigmoid())
+        self.pool = nn.AdaptiveAvgPool3d(1)
+        self.head = nn.Linear(c, ncls)
+
+    def forward(self, x):
+        x = self.stem(x)
+        y = self.conv(x)
+        s = self.squeeze(y).view(y.shape[0], y.shape[1], 1, 1, 1)
+        features = torch.relu(x + y * s)
+        return features, self.head(torch.flatten(self.pool(features), 1))
+
+
 CASES = {
     "nnunet_3d": (NNUNet3D, (1, 1, 16, 16, 16), ["seg", "seg_ds1"], 17, {}),
     "monai_unet_3d": (MonaiUNet3D, (1, 1, 16, 16, 16), ["prob"], 17, {}),
@@ -335,11 +358,13 @@ CASES = {
     "unet_2d": (UNet2D, (1, 1, 32, 32), ["mask"], 17, {}),
     "external_data_3d": (Tiny3D, (1, 1, 12, 12, 12), ["out"], 17, {"external": True}),
     "dynamic_3d": (Tiny3D, (1, 1, 12, 12, 12), ["out"], 17, {"dynamic": True}),
+    "se_classifier_3d": (SEClassifier3D, (1, 2, 8, 8, 8), ["features", "logits"], 17, {}),
 }
 
 # Cases 7 and 8 share the tiny net's weights (same seed).
 SEEDS = {"nnunet_3d": 101, "monai_unet_3d": 102, "layer_table_3d": 103, "groupnorm_3d": 104,
-         "trilinear_3d": 105, "unet_2d": 106, "external_data_3d": 107, "dynamic_3d": 107}
+         "trilinear_3d": 105, "unet_2d": 106, "external_data_3d": 107, "dynamic_3d": 107,
+         "se_classifier_3d": 108}
 
 
 def dims(vi):

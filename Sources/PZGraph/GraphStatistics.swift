@@ -39,7 +39,7 @@ extension Graph {
         case .groupNorm:
             // Mean, squared deviations, then x·m + a per element.
             return [5, outputCount].saturatingElementCount
-        case .activation, .softmax:
+        case .activation, .softmax, .channelScale:
             return outputCount
         case .eltwise:
             return [outputCount, max(node.inputs.count - 1, 1)].saturatingElementCount

@@ -156,7 +156,7 @@ struct OpSignature {
             inputs = 1...Int.max
         case .crop:
             inputs = 1...2
-        case .mergeCrop:
+        case .mergeCrop, .channelScale:
             inputs = 2...2
         case .split:
             inputs = 1...1

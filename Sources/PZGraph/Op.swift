@@ -21,6 +21,10 @@ public enum Op: Hashable, Sendable {
     case activation(Activation)
     case softmax(SoftmaxParameters)
     case eltwise(EltwiseParameters)
+    /// `x[n, c, …] · s[n, c]`: the first input scaled per batch item and channel by
+    /// the second, an activation of shape N × C × 1 × 1 × 1 (squeeze-excitation's
+    /// channel-wise multiply with broadcasting).
+    case channelScale
     case concat(ConcatParameters)
     case crop(CropParameters)
     case mergeCrop(MergeCropParameters)
@@ -44,6 +48,7 @@ public enum Op: Hashable, Sendable {
         case .activation(let activation): activation.opName
         case .softmax: "Softmax"
         case .eltwise: "Eltwise"
+        case .channelScale: "ChannelScale"
         case .concat: "Concat"
         case .crop: "Crop"
         case .mergeCrop: "MergeCrop"
@@ -63,6 +68,16 @@ public enum Op: Hashable, Sendable {
         case .scale(let parameters): parameters.activation
         case .convolution(let parameters), .deconvolution(let parameters): parameters.epilogue.activation
         default: nil
+        }
+    }
+
+    /// Whether the output keeps the (first) input's shape element by element
+    /// (point-wise ops and identities).
+    public var keepsLayout: Bool {
+        switch self {
+        case .batchNorm, .groupNorm, .scale, .activation, .dropout, .split, .eltwise, .channelScale: true
+        case .softmax(let parameters): parameters.axis == 1
+        default: false
         }
     }
 

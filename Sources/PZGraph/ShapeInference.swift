@@ -86,6 +86,13 @@ enum ShapeRules {
             return Array(repeating: inputShapes[0], count: node.outputs.count)
         case .eltwise(let parameters):
             return [try eltwise(node, parameters, inputShapes)]
+        case .channelScale:
+            let (x, s) = (inputShapes[0], inputShapes[1])
+            guard s == [x[0], x[1], 1, 1, 1] else {
+                throw GraphError.node(node, "scales of shape \(s.shapeDescription) for an input of \(x.shapeDescription); "
+                                            + "expected \([x[0], x[1], 1, 1, 1].shapeDescription)")
+            }
+            return [x]
         case .concat(let parameters):
             return [try concat(node, parameters, inputShapes)]
         case .crop(let parameters):

@@ -104,3 +104,33 @@ struct EltwiseKernel: StepKernel, @unchecked Sendable {
         }
     }
 }
+
+/// `x · s[n, c]`: every plane of the first input times its block's vector of the
+/// second (N × C × 1 × 1 × 1, blocked: one vector per batch item and block).
+struct ChannelScaleKernel: StepKernel, @unchecked Sendable {
+    let shape: BlockedShape
+
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], threads: Int) {
+        let x = Shared(UnsafeMutablePointer(mutating: inputs[0])), s = Shared(UnsafeMutablePointer(mutating: inputs[1]))
+        let target = Shared(outputs[0])
+        parallelRanges(shape.n * shape.blocks * shape.d, threads: threads) { range in
+            if self.shape.lanes == 16 {
+                self.planes(range, x.pointer, s.pointer, target.pointer, as: SIMD16<Float>.self)
+            } else {
+                self.planes(range, x.pointer, s.pointer, target.pointer, as: SIMD8<Float>.self)
+            }
+        }
+    }
+
+    private func planes<V: KernelVector>(_ range: Range<Int>, _ x: UnsafePointer<Float>, _ s: UnsafePointer<Float>,
+                                         _ output: UnsafeMutablePointer<Float>, as _: V.Type) {
+        let lanes = shape.lanes
+        for plane in range {
+            let scale = UnsafeRawPointer(s + (plane / shape.d) * lanes).load(as: V.self)
+            let from = x + plane * shape.planeStride, to = output + plane * shape.planeStride
+            for position in stride(from: 0, to: shape.planeStride, by: lanes) {
+                UnsafeMutableRawPointer(to + position).storeBytes(of: UnsafeRawPointer(from + position).load(as: V.self) * scale, as: V.self)
+            }
+        }
+    }
+}

@@ -31,6 +31,8 @@ public enum KernelBuild: KernelLibrary {
             return GroupNormKernel(spec: spec)
         case .eltwise(let parameters, let shape):
             return EltwiseKernel(parameters: parameters, shape: shape)
+        case .channelScale(let shape):
+            return ChannelScaleKernel(shape: shape)
         case .softmax(let axis, let shape):
             return SoftmaxKernel(axis: axis, shape: shape)
         case .concat(let axis, let shapes, let output):

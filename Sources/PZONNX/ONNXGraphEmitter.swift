@@ -134,6 +134,16 @@ struct ONNXGraphEmitter {
 
     private mutating func emitOutput(_ output: GraphOutput) {
         let canonical = onnxShape(irShape(output.tensor))
+        if output.sourceLayout.axes == "NC", layout == .source {
+            // A flat [N, C] result (a classifier after global pooling): Flatten at the edge.
+            let channelsFirst = claim("\(output.tensor)/channels_first")
+            rename(value: output.tensor, to: channelsFirst)
+            current = graph.nodes.first { $0.outputs.contains(output.tensor) }
+            emit("Flatten", [channelsFirst], shape: Array(canonical.prefix(2)), attributes: [ONNXAttribute("axis", .int(1))],
+                 step: "flatten", output: output.tensor)
+            outputs.append(ONNXValueInfo(name: output.tensor, shape: Array(canonical.prefix(2))))
+            return
+        }
         guard layout == .source, let permutation = permutation(from: output.sourceLayout) else {
             outputs.append(ONNXValueInfo(name: value(output.tensor), shape: canonical))
             return

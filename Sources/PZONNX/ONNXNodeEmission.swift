@@ -39,6 +39,8 @@ extension ONNXGraphEmitter {
         case .softmax(let parameters):
             emit("Softmax", arguments, shape: outputShape,
                  attributes: [ONNXAttribute("axis", .int(Int64(try onnxAxis(parameters.axis, of: node))))], output: output)
+        case .channelScale:
+            emit("Mul", arguments, shape: outputShape, output: output)
         case .eltwise(let parameters):
             emitEltwise(parameters, arguments: arguments, shape: outputShape, output: output)
         case .concat(let parameters):

@@ -105,6 +105,11 @@ public struct ReferenceExecutor {
             return [ReferenceOps.scale(arguments[0], scale: nil, bias: nil, activation: activation, slopes: node.weights[.slope])]
         case .softmax(let parameters):
             return [ReferenceOps.softmax(arguments[0], axis: parameters.axis)]
+        case .channelScale:
+            let x = Shape5(arguments[0].shape)
+            var values = arguments[0].values
+            for index in values.indices { values[index] = Float(Double(values[index]) * Double(arguments[1].values[index / x.planeSize])) }
+            return [Tensor(shape: arguments[0].shape, values: values)]
         case .eltwise(let parameters):
             return [ReferenceOps.eltwise(arguments, parameters)]
         case .concat(let parameters):

@@ -44,7 +44,10 @@ func everyOpGraph() -> Graph {
     let instance = b.add("instance", .groupNorm(GroupNormParameters(groups: 12, epsilon: 1e-3, epsilonOutsideRoot: true,
                                                                    isInstanceNorm: true)), inputs: [norm])
     let linear = b.add("linear", .upsample(UpsampleParameters(factors: [1, 2, 2], linear: .halfPixel)), inputs: [instance])
-    b.output(linear, layout: .ndhwc)
+    let squeeze = b.add("squeeze", .pooling(PoolingParameters(method: .average, kernel: [4, 12, 12], stride: [1, 1, 1],
+                                                               rounding: .floor, averageCountsPadding: false)), inputs: [linear])
+    let excited = b.add("excite", .channelScale, inputs: [linear, squeeze])
+    b.output(excited, layout: .ndhwc)
     b.output(crop)
     return b.graph
 }

@@ -9,7 +9,8 @@ import Testing
 /// outputs as golden data (Fixtures/onnx/make_onnx_fixtures.py): import → run
 /// matches within 1e-5 × max(1, |golden|max).
 @Suite struct ONNXFixtureTests {
-    static let supported = ["nnunet_3d", "monai_unet_3d", "layer_table_3d", "groupnorm_3d", "unet_2d", "external_data_3d", "trilinear_3d"]
+    static let supported = ["nnunet_3d", "monai_unet_3d", "layer_table_3d", "groupnorm_3d", "unet_2d", "external_data_3d", "trilinear_3d",
+                            "se_classifier_3d"]
 
     @Test(arguments: supported)
     func matchesONNXRuntime(_ name: String) throws {
@@ -29,6 +30,9 @@ import Testing
             if case .groupNorm(let p) = node.op { p.groups } else { nil }
         }
         #expect(groups == [2, 8])
+        let classifier = try ONNXImporter.importModel(path: TestPaths.fixture("onnx/se_classifier_3d/model.onnx"))
+        #expect(classifier.nodes.contains { $0.op == .channelScale })
+        #expect(classifier.outputs.map(\.sourceLayout.axes) == ["NCDHW", "NC"])
     }
 
     @Test func dynamicDimensionsNeedAnInputShape() throws {

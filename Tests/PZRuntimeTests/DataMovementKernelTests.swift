@@ -98,6 +98,11 @@ let graphCases: [GraphCase] = [
         b.output(b.add("corners", .upsample(UpsampleParameters(factors: [1, 3, 2], linear: .alignCorners)), inputs: [x]))
         b.output(b.add("asym", .upsample(UpsampleParameters(factors: [3, 1, 2], linear: .asymmetric)), inputs: [x]))
     },
+    GraphCase(name: "channel scale (squeeze-excitation), 20 channels, batch 2") { b in
+        let x = b.input("x", shape: [2, 20, 2, 3, 5])
+        let s = b.input("s", shape: [2, 20, 1, 1, 1])
+        b.output(b.add("se", .channelScale, inputs: [x, s]))
+    },
     GraphCase(name: "nearest up-sampling 1×2×2 and 2×3×1") { b in
         let x = b.input("x", shape: [1, 10, 2, 3, 4])
         b.output(b.add("up", .upsample(UpsampleParameters(factors: [1, 2, 2])), inputs: [x]))

@@ -136,7 +136,7 @@ enum OpCoding {
         case .pooling(let parameters): try container.encode(parameters, forKey: key)
         case .upsample(let parameters): try container.encode(parameters, forKey: key)
         case .scale(let parameters): if parameters.activation != nil { try container.encode(parameters, forKey: key) }
-        case .activation(.sigmoid), .activation(.tanh), .activation(.prelu), .dropout, .split: break
+        case .activation(.sigmoid), .activation(.tanh), .activation(.prelu), .dropout, .split, .channelScale: break
         }
     }
 
@@ -157,6 +157,7 @@ enum OpCoding {
         case "PReLU": return .activation(.prelu)
         case "Softmax": return .softmax(try parameters(SoftmaxParameters.self))
         case "Eltwise": return .eltwise(try parameters(EltwiseParameters.self))
+        case "ChannelScale": return .channelScale
         case "Concat": return .concat(try parameters(ConcatParameters.self))
         case "Crop": return .crop(try parameters(CropParameters.self))
         case "MergeCrop": return .mergeCrop(try parameters(MergeCropParameters.self))

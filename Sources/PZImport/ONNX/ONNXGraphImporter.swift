@@ -109,10 +109,14 @@ struct ONNXGraphImporter {
             throw ImportError("\(file): graph output '\(output.name)' is not an activation pzconv computes (a constant, or a "
                               + "value no node produced)")
         }
+        if flatTensors.contains(tensor) { return GraphOutput(tensor: tensor, sourceLayout: DataLayout("NC")!) }
         return GraphOutput(tensor: tensor, sourceLayout: channelsLastOutputs[output.name] ?? (rank == 5 ? .ncdhw : .nchw))
     }
 
     // MARK: Nodes
+
+    /// Activations that are [N, C] in the ONNX graph (after Flatten or Gemm), [N, C, 1, 1, 1] in the IR.
+    var flatTensors: Set<String> = []
 
     /// Outputs that a channels-first → channels-last Transpose made, with their layout.
     var channelsLastOutputs: [String: DataLayout] = [:]
@@ -165,7 +169,7 @@ struct ONNXGraphImporter {
 
     /// `Shape` of an activation, in the ONNX graph's rank (with opset 15's start and end).
     private func shapeOf(_ tensor: String, _ node: ONNXNode) throws -> ONNXConstant {
-        let shape = onnxShape(shapes[tensor]!)
+        let shape = flatTensors.contains(tensor) ? Array(shapes[tensor]!.prefix(2)) : onnxShape(shapes[tensor]!)
         let attributes = ONNXAttributes(node, file: file)
         func clamp(_ value: Int64) -> Int { min(max(value < 0 ? Int(value) + shape.count : Int(value), 0), shape.count) }
         let start = clamp(try attributes.int("start", default: 0)), end = clamp(try attributes.int("end", default: Int64(shape.count)))
@@ -199,6 +203,8 @@ struct ONNXGraphImporter {
         }
         nodes.append(node)
         values[output] = .tensor(output)
+        // Point-wise ops keep a flat [N, C] activation flat.
+        if !inputs.isEmpty, inputs.allSatisfy(flatTensors.contains), op.keepsLayout { flatTensors.insert(output) }
     }
 
     /// The activation an argument must be.

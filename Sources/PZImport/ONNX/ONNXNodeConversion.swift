@@ -82,6 +82,8 @@ extension ONNXGraphImporter {
             try add(.dropout, node, inputs: [try tensor(arguments[0], node)], output: output)
         case "Reshape":
             try convertReshape(node, arguments)
+        case "Flatten", "Gemm", "Unsqueeze", "Squeeze":
+            try convertFlat(node, arguments, attributes: attributes)
         case "Transpose":
             let x = try tensor(arguments[0], node)
             let channelsLast = rank == 5 ? [0, 2, 3, 4, 1] : [0, 2, 3, 1]
@@ -187,6 +189,13 @@ extension ONNXGraphImporter {
             case "Mul": operation = .product
             case "Max": operation = .max
             default: throw fail(node, "division of two activations is not supported")
+            }
+            if node.opType == "Mul", tensors.count == 2 {
+                let (a, b) = (shapes[tensors[0]]!, shapes[tensors[1]]!)
+                for (x, s) in [(0, 1), (1, 0)] where [a, b][s] == [[a, b][x][0], [a, b][x][1], 1, 1, 1] && a != b {
+                    try add(.channelScale, node, inputs: [tensors[x], tensors[s]], output: output)
+                    return
+                }
             }
             guard Set(tensors.map { shapes[$0]! }).count == 1 else {
                 throw fail(node, "inputs of shapes " + tensors.map { onnxShape(shapes[$0]!).shapeDescription }.joined(separator: " and ")
@@ -308,6 +317,58 @@ extension ONNXGraphImporter {
         shapes[node.outputs[0]] = output
         values[node.outputs[0]] = .tensor(node.outputs[0])
         return true
+    }
+
+    // MARK: Flat activations (classification heads, squeeze-excitation)
+
+    /// Flatten of an activation whose spatial extent is 1 (after global pooling),
+    /// Gemm on such a flat [N, C] activation (as a 1×1×1 convolution), and
+    /// Unsqueeze / Squeeze between [N, C] and [N, C, 1, 1, 1].
+    private mutating func convertFlat(_ node: ONNXNode, _ arguments: [ONNXImportedValue?], attributes: ONNXAttributes) throws {
+        let x = try tensor(arguments[0], node)
+        let shape = shapes[x]!
+        let output = node.outputs[0]
+        guard shape[2...].allSatisfy({ $0 == 1 }) else {
+            throw fail(node, "\(node.opType) of an activation with spatial extent \(Array(shape[2...])) is not supported "
+                             + "(only after global pooling, where it is [N, C, 1, 1, 1])")
+        }
+        switch node.opType {
+        case "Flatten", "Squeeze":
+            if node.opType == "Flatten" { guard try attributes.int("axis", default: 1) == 1 else { throw fail(node, "axis must be 1") } }
+            try add(.dropout, node, inputs: [x], output: output)
+            flatTensors.insert(output)
+        case "Unsqueeze":
+            guard flatTensors.contains(x) else { throw fail(node, "Unsqueeze is supported only from a flat [N, C] activation") }
+            try add(.dropout, node, inputs: [x], output: output)
+            flatTensors.remove(output)
+        default:  // Gemm: alpha · A · B(ᵀ) + beta · C
+            guard flatTensors.contains(x), try attributes.int("transA", default: 0) == 0 else {
+                throw fail(node, "Gemm needs a flat [N, C] activation as A (not transposed)")
+            }
+            let b = try constant(arguments.count > 1 ? arguments[1] : nil, node, index: 1)
+            let transposed = try attributes.int("transB", default: 0) != 0
+            let alpha = try attributes.float("alpha", default: 1), beta = try attributes.float("beta", default: 1)
+            guard b.shape.count == 2, b.shape[transposed ? 1 : 0] == shape[1] else {
+                throw fail(node, "B of shape \(b.shape) does not take \(shape[1]) inputs")
+            }
+            let (inputs, outputs) = (shape[1], b.shape[transposed ? 0 : 1])
+            var weight = [Float](repeating: 0, count: inputs * outputs)
+            for f in 0..<outputs {
+                for c in 0..<inputs {
+                    weight[f * inputs + c] = alpha * Float(b.values[transposed ? f * inputs + c : c * outputs + f])
+                }
+            }
+            var weights: [WeightRole: Tensor] = [.weight: Tensor(shape: [outputs, inputs, 1, 1, 1], values: weight)]
+            if arguments.count > 2, arguments[2] != nil {
+                let c = try constant(arguments[2], node, index: 2)
+                guard c.values.count == outputs || c.values.count == 1 else { throw fail(node, "C must hold \(outputs) values") }
+                let bias = c.values.count == 1 ? [Float](repeating: Float(c.values[0]), count: outputs) : c.floats
+                weights[.bias] = Tensor(shape: [outputs], values: bias.map { beta * $0 })
+            }
+            try add(.convolution(ConvolutionParameters(outputChannels: outputs, kernel: [1, 1, 1])), node, inputs: [x], output: output,
+                    weights: weights)
+            flatTensors.insert(output)
+        }
     }
 
     // MARK: Data movement

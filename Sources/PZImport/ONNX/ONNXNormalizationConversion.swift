@@ -60,13 +60,18 @@ extension ONNXGraphImporter {
         }
         switch arguments[0] {
         case .tensor(let x)?:
-            let shape = onnxShape(shapes[x]!)
+            let shape = flatTensors.contains(x) ? Array(shapes[x]!.prefix(2)) : onnxShape(shapes[x]!)
             let resolved = dims.enumerated().map { $0.element == 0 && $0.offset < shape.count ? shape[$0.offset] : $0.element }
             if dims.count == 3, resolved[0] == shape[0], resolved[1] > 0, shape[1] % resolved[1] == 0,
                resolved[2] == -1 || resolved[2] == shape[1...].reduce(1, *) / resolved[1] {
                 values[output] = .groupView(tensor: x, groups: resolved[1])
-            } else if resolved == shape {
-                try add(.dropout, node, inputs: [x], output: output)
+            } else if resolved.map({ $0 == -1 ? 1 : $0 }) == onnxShape(shapes[x]!), shapes[x]![2...].allSatisfy({ $0 == 1 }) || resolved == shape {
+                try add(.dropout, node, inputs: [x], output: output)  // to the full rank (or unchanged)
+                flatTensors.remove(output)
+            } else if shapes[x]![2...].allSatisfy({ $0 == 1 }), resolved.count == 2,
+                      [shape[0], shape[1]] == resolved.map({ $0 == -1 ? shape[1] : $0 }) {
+                try add(.dropout, node, inputs: [x], output: output)  // to [N, C]
+                flatTensors.insert(output)
             } else {
                 throw fail(node, "reshaping \(shape) to \(dims) is not supported (only GroupNorm's [N, groups, −1] view)")
             }

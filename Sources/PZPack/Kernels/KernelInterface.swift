@@ -53,6 +53,8 @@ public enum KernelSpec: @unchecked Sendable {
     case channelwise(ChannelwiseSpec)
     case groupNorm(GroupNormSpec)
     case eltwise(EltwiseParameters, shape: BlockedShape)
+    /// The first input (`shape`) times the second's per-channel values (N × C × 1 × 1 × 1, blocked).
+    case channelScale(shape: BlockedShape)
     case concat(axis: Int, inputs: [BlockedShape], output: BlockedShape)
     /// Spatial, channel and batch offsets (NCDHW).
     case crop(offsets: [Int], input: BlockedShape, output: BlockedShape)

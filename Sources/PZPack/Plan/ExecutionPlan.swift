@@ -74,6 +74,8 @@ public enum KernelKind: String, Codable, Sendable, CaseIterable {
     /// Group and instance normalization: statistics, then `x·m + a` per channel.
     case groupNorm = "group-norm"
     case eltwise
+    /// `x · s[n, c]` (squeeze-excitation).
+    case channelScale = "channel-scale"
     case concat
     case crop
     case pad

@@ -30,6 +30,7 @@ public enum KernelSelection {
         case .batchNorm, .scale, .activation: return PlannedStep(node: node.name, kernel: .channelwise)
         case .groupNorm: return PlannedStep(node: node.name, kernel: .groupNorm)
         case .eltwise: return PlannedStep(node: node.name, kernel: .eltwise)
+        case .channelScale: return PlannedStep(node: node.name, kernel: .channelScale)
         case .concat: return PlannedStep(node: node.name, kernel: .concat)
         case .crop: return PlannedStep(node: node.name, kernel: .crop)
         case .pad: return PlannedStep(node: node.name, kernel: .pad)

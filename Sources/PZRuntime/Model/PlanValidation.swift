@@ -196,6 +196,9 @@ struct PlanValidation {
             guard case .groupNorm(let parameters) = node.op, let input else { throw refuse() }
             let padded = { (role: WeightRole) in node.weights[role].map { WeightPacking.padChannels($0.values, lanes: plan.lanes, fill: 0) } }
             return .groupNorm(GroupNormSpec(shape: input, parameters: parameters, scale: padded(.scale), bias: padded(.bias)))
+        case .channelScale:
+            guard case .channelScale = node.op, let input else { throw refuse() }
+            return .channelScale(shape: input)
         case .eltwise:
             guard case .eltwise(let parameters) = node.op, let input else { throw refuse() }
             return .eltwise(parameters, shape: input)
