@@ -92,6 +92,26 @@ struct FixtureModel: CustomTestStringConvertible, Sendable {
         #expect(json["packed"] != nil)
     }
 
+    /// `pzconv export -o net.onnx` then `pzconv import net.onnx`: the same outputs
+    /// from `pzconv run`, for a channels_last Keras model (Transposes at the edges).
+    @Test func onnxExportAndImportThroughTheCommandLine() throws {
+        let directory = try TestPaths.makeTemporaryDirectory("pzconv-onnx")
+        let fixture = FixtureModel(name: "keras/residual3d_cl-k3")
+        try #require(try CLI.run(["import"] + fixture.importArguments + ["-o", directory + "/net.pzir"]).status == 0)
+        let export = try CLI.run(["export", directory + "/net.pzir", "-o", directory + "/net.onnx"])
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(export.stdout.contains("ONNX nodes, opset 17"))
+        let reimport = try CLI.run(["import", directory + "/net.onnx", "-o", directory + "/back.pzir"])
+        #expect(reimport.status == 0, "\(reimport.stderr)")
+        let input = TestPaths.golden(fixture.name) + "/input.npy"
+        for model in ["net", "back"] {
+            let run = try CLI.run(["run", "\(directory)/\(model).pzir", input, "-o", "\(directory)/\(model).npy"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let first = try NPYFile.read(directory + "/net.npy"), second = try NPYFile.read(directory + "/back.npy")
+        #expect(first.shape == second.shape && first.values == second.values)
+    }
+
     @Test func exportRejectsBadArgumentsAndLeavesNoFile() throws {
         let directory = try TestPaths.makeTemporaryDirectory("pzconv-export")
         let fixture = FixtureModel(name: "caffe/bn_scale_elu")
@@ -100,7 +120,12 @@ struct FixtureModel: CustomTestStringConvertible, Sendable {
         #expect(width.status != 0)
         #expect(width.stderr.contains("--simd must be 8 or 16, not 4"))
         let suffix = try CLI.run(["export", directory + "/net.pzir", "-o", directory + "/a.pzir"])
-        #expect(suffix.stderr.contains("must be a .pz file"))
+        #expect(suffix.stderr.contains("must be a .pz or .onnx file"))
+        let packingOption = try CLI.run(["export", directory + "/net.pzir", "-o", directory + "/a.onnx", "--simd", "8"])
+        #expect(packingOption.status != 0)
+        #expect(packingOption.stderr.contains("apply to .pz output"))
+        let opset = try CLI.run(["export", directory + "/net.pzir", "-o", directory + "/a.onnx", "--opset", "9"])
+        #expect(opset.stderr.contains("--opset 9: pzconv writes operator sets 13 to 21"))
         let missing = try CLI.run(["export", directory + "/none.pzir", "-o", directory + "/a.pz"])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("none.pzir"))

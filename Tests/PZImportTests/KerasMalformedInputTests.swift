@@ -89,11 +89,11 @@ import Testing
 
     @Test func unknownClassIsNamed() throws {
         let custom = """
-        {"class_name": "InstanceNormalization", "name": "extra", "config": {"name": "extra", "axis": -1},
+        {"class_name": "SwitchNormalization", "name": "extra", "config": {"name": "extra", "axis": -1},
          "inbound_nodes": [[["conv", 0, 0, {}]]]}
         """
         let path = try writeModel(config(extraLayer: custom))
-        #expect(importError(path) == "\(path): layer 'extra' (InstanceNormalization): class 'InstanceNormalization' is "
+        #expect(importError(path) == "\(path): layer 'extra' (SwitchNormalization): class 'SwitchNormalization' is "
                                       + "not supported by pzconv (a custom or unsupported layer)")
     }
 

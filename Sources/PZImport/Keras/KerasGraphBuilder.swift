@@ -15,6 +15,8 @@ struct KerasGraphBuilder {
 
     private(set) var nodes: [Node] = []
     private(set) var shapes: [String: [Int]] = [:]
+    /// The Keras form of every tensor that is not full-rank.
+    private(set) var forms: [String: KerasTensorForm] = [:]
     private var nodeNames = UniqueNames(separator: "~")
     private var weightCache: [String: [KerasWeight]] = [:]
 
@@ -118,12 +120,15 @@ struct KerasGraphBuilder {
             return try add(nested, scope: base + "/", boundInputs: inputs, weightGroup: weightGroup ?? layer.name)
         }
         let layerWeights = try weightsOf(layer, weightGroup: weightGroup)
+        let inputForms = inputs.map { forms[$0] ?? .full }
         let conversion = KerasLayerConversion(path: path, layer: layer, nodeName: base, inputs: inputs,
                                               inputShapes: inputs.map { shapes[$0]! }, layout: layout,
-                                              weights: layerWeights, sourceLayer: scope + layer.name)
+                                              weights: layerWeights, sourceLayer: scope + layer.name, inputForms: inputForms)
         let converted = try conversion.nodes()
         for node in converted { try append(node) }
-        return [converted.last?.outputs[0] ?? inputs[0]]
+        let output = converted.last?.outputs[0] ?? inputs[0]
+        if !converted.isEmpty { forms[output] = try conversion.outputForm(outputShape: shapes[output]!) }
+        return [output]
     }
 
     /// A layer's saved weights: its own group at the top level, or the entries of

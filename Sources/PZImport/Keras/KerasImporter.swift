@@ -97,7 +97,11 @@ public enum KerasImporter {
                     nodes[index].outputs = nodes[index].outputs.map { $0 == tensor ? name : $0 }
                 }
             }
-            graphOutputs.append(GraphOutput(tensor: name, sourceLayout: layout))
+            let form = builder.forms[tensor] ?? .full
+            guard form != .flattened else {
+                throw ImportError("\(path): output '\(reference.layer)' is a Flatten of a spatial tensor, which pzconv computes only as a Dense layer's input")
+            }
+            graphOutputs.append(GraphOutput(tensor: name, sourceLayout: form == .flat ? DataLayout("NC")! : layout))
         }
         let graph = Graph(name: model.name, nodes: nodes, outputs: graphOutputs, source: source)
         do {

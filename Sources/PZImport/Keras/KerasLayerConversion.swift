@@ -16,6 +16,8 @@ struct KerasLayerConversion {
     let weights: [KerasWeight]
     /// The layer's name as provenance (scoped for nested models).
     let sourceLayer: String
+    /// The Keras form of each input (full, flat [N, C], or flattened).
+    var inputForms: [KerasTensorForm] = []
 
     var config: JSONValue { layer.config }
 
@@ -46,7 +48,7 @@ struct KerasLayerConversion {
             return [node(.concat(ConcatParameters(axis: try irAxis(config["axis"]?.int ?? -1, field: "axis"))))]
         case "Add": return [try merge(EltwiseParameters(operation: .sum))]
         case "Subtract": return [try merge(EltwiseParameters(operation: .subtract), exactly: 2)]
-        case "Multiply": return [try merge(EltwiseParameters(operation: .product))]
+        case "Multiply": return [try multiply()]
         case "Maximum": return [try merge(EltwiseParameters(operation: .max))]
         case "Average":
             let share = Float(1) / Float(inputs.count)
@@ -68,6 +70,13 @@ struct KerasLayerConversion {
             try expectInputs(1)
             let axis = config["axis"]?.int ?? config["axis"]?.array?.first?.int ?? -1
             return [node(.softmax(SoftmaxParameters(axis: try irAxis(axis, field: "axis"))))]
+        case "GlobalAveragePooling3D", "GlobalAveragePooling2D", "GlobalMaxPooling3D", "GlobalMaxPooling2D":
+            return [try globalPooling()]
+        case "Flatten": return [try flatten()]
+        case "Dense": return try dense()
+        case "Reshape": return [try reshape()]
+        case "InstanceNormalization": return [try instanceNormalization()]
+        case "GroupNormalization": return [try groupNormalization()]
         case let className where KerasLayerConversion.inferenceIdentities.contains(className):
             try expectInputs(1)
             return [node(.dropout)]
@@ -125,6 +134,11 @@ struct KerasLayerConversion {
     /// A Keras axis of the layer's input (negative counts from the end) as an
     /// NCDHW axis.
     func irAxis(_ axis: Int, field: String) throws -> Int {
+        if !inputForms.isEmpty, inputForms.allSatisfy({ $0 == .flat }) {
+            // A flat [N, C] activation: its last axis is the channels.
+            guard [-1, 1].contains(axis) else { throw fail("\(field) \(axis) is not the channel axis of a flat [N, C] tensor") }
+            return 1
+        }
         let rank = layout.axes.count
         let normalized = axis < 0 ? axis + rank : axis
         guard (0..<rank).contains(normalized) else { throw fail("\(field) \(axis) is out of range for \(rank)-D tensors") }

@@ -17,6 +17,9 @@ extension ONNXGraphImporter {
             for (index, role) in [(1, WeightRole.scale), (2, .bias), (3, .mean), (4, .variance)] {
                 weights[role] = try channelVector(index < arguments.count ? arguments[index] : nil, node, index: index, channels: channels)
             }
+            // A unit scale and zero bias are what an exporter writes for a BatchNorm without them.
+            if weights[.scale]!.values.allSatisfy({ $0 == 1 }) { weights[.scale] = nil }
+            if weights[.bias]!.values.allSatisfy({ $0 == 0 }) { weights[.bias] = nil }
             try add(.batchNorm(BatchNormParameters(epsilon: try attributes.float("epsilon", default: 1e-5))), node, inputs: [x],
                     output: output, weights: weights)
         case "InstanceNormalization", "GroupNormalization":
@@ -237,21 +240,21 @@ extension ONNXGraphImporter {
     /// A per-channel Mul or Add right after a GroupNorm (as PyTorch and pzconv write
     /// GroupNorm's affine part) that is the normalization's only reader goes into
     /// its scale and bias; the node takes the ONNX node's name.
+    ///
+    /// Likewise an Add of a per-channel constant after a (de)convolution without a
+    /// bias or fused work: the bias (pzconv's export of a deconvolution that extends
+    /// its output writes ConvTranspose, Pad, then the bias Add).
     private mutating func absorbAffine(_ node: ONNXNode, into x: String, vector: [Float]) throws -> Bool {
         guard ["Mul", "Add"].contains(node.opType), let index = nodes.indices.last, nodes[index].outputs == [x],
-              case .groupNorm = nodes[index].op else { return false }
-        // The ONNX names of the normalization's result (GroupNorm's Reshape back is one more).
-        let aliases = Set(values.compactMap { name, value -> String? in
-            switch value {
-            case .tensor(x), .groupNormalized(x, _): name
-            default: nil
-            }
-        })
-        let otherReaders = model.graph.nodes.contains { reader in
-            reader.outputs != node.outputs && reader.inputs.contains(where: aliases.contains)
-                && !reader.outputs.allSatisfy(aliases.contains)
+              isSoleReader(node, of: x) else { return false }
+        if let parameters = nodes[index].op.convolutionParameters {
+            guard node.opType == "Add", nodes[index].weights[.bias] == nil, nodes[index].inputs.count == 1,
+                  parameters.epilogue == ConvolutionEpilogue() else { return false }
+            nodes[index].weights[.bias] = Tensor(shape: [vector.count], values: vector)
+            adopt(index, output: node)
+            return true
         }
-        guard !otherReaders, !model.graph.outputs.contains(where: { aliases.contains($0.name) }) else { return false }
+        guard case .groupNorm = nodes[index].op else { return false }
         let channels = vector.count
         var scale = nodes[index].weights[.scale]?.values ?? [Float](repeating: 1, count: channels)
         var bias = nodes[index].weights[.bias]?.values ?? [Float](repeating: 0, count: channels)
@@ -263,14 +266,36 @@ extension ONNXGraphImporter {
         }
         nodes[index].weights[.scale] = Tensor(shape: [channels], values: scale)
         nodes[index].weights[.bias] = Tensor(shape: [channels], values: bias)
+        adopt(index, output: node)
+        return true
+    }
+
+    /// Whether `node` is the only reader of activation `x` (under any ONNX name a
+    /// GroupNorm view gave it), and `x` is no graph output.
+    func isSoleReader(_ node: ONNXNode, of x: String) -> Bool {
+        let aliases = Set(values.compactMap { name, value -> String? in
+            switch value {
+            case .tensor(x), .groupNormalized(x, _): name
+            default: nil
+            }
+        })
+        let otherReaders = model.graph.nodes.contains { reader in
+            reader.outputs != node.outputs && reader.inputs.contains(where: aliases.contains)
+                && !reader.outputs.allSatisfy(aliases.contains)
+        }
+        return !otherReaders && !model.graph.outputs.contains { aliases.contains($0.name) }
+    }
+
+    /// The IR node at `index` takes over `node`'s output (and, when it has one, its name).
+    mutating func adopt(_ index: Int, output node: ONNXNode) {
+        let shape = shapes[nodes[index].outputs[0]]!
         nodes[index].outputs = [node.outputs[0]]
         if !node.name.isEmpty {
             nodes[index].name = claimNodeName(node.name)
-            nodes[index].sourceLayers.append(node.name)
+            nodes[index].sourceLayers = [node.name]
         }
-        shapes[node.outputs[0]] = shapes[x]
+        shapes[node.outputs[0]] = shape
         values[node.outputs[0]] = .tensor(node.outputs[0])
-        return true
     }
 
     /// pzconv's own export of a Caffe average pool whose last window overhangs the
@@ -281,7 +306,7 @@ extension ONNXGraphImporter {
         guard arguments.count == 2, case .tensor(let pooled)? = arguments[0], case .constant(let factors)? = arguments[1],
               let index = nodes.indices.last, nodes[index].outputs == [pooled],
               case .pooling(let p) = nodes[index].op, p.method == .average, p.averageCountsPadding, p.rounding == .floor,
-              !model.graph.nodes.contains(where: { $0.inputs.contains(pooled) && $0.outputs != node.outputs }) else { return false }
+              isSoleReader(node, of: pooled) else { return false }
         let input = shapes[nodes[index].inputs[0]]!, output = shapes[pooled]!
         guard factors.shape == [1, 1] + onnxShape(output)[2...] else { return false }
         var candidate = p
@@ -309,13 +334,7 @@ extension ONNXGraphImporter {
             return false
         }
         nodes[index].op = .pooling(candidate)
-        nodes[index].outputs = [node.outputs[0]]
-        if !node.name.isEmpty {
-            nodes[index].name = claimNodeName(node.name)
-            nodes[index].sourceLayers = [node.name]
-        }
-        shapes[node.outputs[0]] = output
-        values[node.outputs[0]] = .tensor(node.outputs[0])
+        adopt(index, output: node)
         return true
     }
 
@@ -454,6 +473,20 @@ extension ONNXGraphImporter {
         let begin = Array(pads[..<rank]), end = Array(pads[rank...])
         guard begin[0] == 0, begin[1] == 0, end[0] == 0, end[1] == 0 else { throw fail(node, "pads the batch or channel axis") }
         guard pads.allSatisfy({ $0 >= 0 }) else { throw fail(node, "negative pads \(pads) (cropping) are not supported") }
+        // Zeros after a bias-free deconvolution extend its output (pzconv's export of a negative deconvolution padding).
+        if value == 0, let index = nodes.indices.last, nodes[index].outputs == [x], case .deconvolution(var p) = nodes[index].op,
+           nodes[index].weights[.bias] == nil, nodes[index].inputs.count == 1, p.epilogue == ConvolutionEpilogue(),
+           isSoleReader(node, of: x) {
+            let begin3 = irSpatial(Array(begin[2...]), fill: 0), end3 = irSpatial(Array(end[2...]), fill: 0)
+            p.padBegin = zip(p.padBegin, begin3).map { $0 - $1 }
+            p.padEnd = zip(p.padEnd, end3).map { $0 - $1 }
+            nodes[index].op = .deconvolution(p)
+            var grown = shapes[x]!
+            for axis in 0..<3 { grown[2 + axis] += begin3[axis] + end3[axis] }
+            shapes[x] = grown
+            adopt(index, output: node)
+            return
+        }
         try add(.pad(PadParameters(begin: irSpatial(Array(begin[2...]), fill: 0), end: irSpatial(Array(end[2...]), fill: 0), value: value)),
                 node, inputs: [x], output: node.outputs[0])
     }
