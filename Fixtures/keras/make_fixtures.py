@@ -186,6 +186,173 @@ def transposed_prelu(keras):
     return keras.Model(x, [out, u3], name="transposed_prelu")
 
 
+def instance_normalization_class(keras):
+    """keras_contrib's InstanceNormalization for this Keras (keras_contrib itself does
+    not install with TensorFlow 2): the same class name, config keys and weights
+    (gamma, beta; shape (C,), or (1,) for axis None), and its formula,
+    (x − mean) / (std + epsilon) over every axis but the batch and `axis`, with the
+    population std (K.std), then · gamma + beta. Written from keras_contrib's source,
+    keras_contrib/layers/normalization/instancenormalization.py."""
+    import tensorflow as tf
+
+    class InstanceNormalization(keras.layers.Layer):
+        def __init__(self, axis=None, epsilon=1e-3, center=True, scale=True, **kwargs):
+            super().__init__(**kwargs)
+            self.axis, self.epsilon, self.center, self.scale = axis, epsilon, center, scale
+
+        def build(self, input_shape):
+            shape = (1,) if self.axis is None else (input_shape[self.axis],)
+            self.gamma = self.add_weight(shape=shape, name="gamma", initializer="ones") if self.scale else None
+            self.beta = self.add_weight(shape=shape, name="beta", initializer="zeros") if self.center else None
+            self.built = True
+
+        def call(self, inputs):
+            rank = len(inputs.shape)
+            axes = [a for a in range(1, rank) if self.axis is None or a != self.axis % rank]
+            mean = tf.reduce_mean(inputs, axes, keepdims=True)
+            std = tf.math.reduce_std(inputs, axes, keepdims=True) + self.epsilon
+            normed = (inputs - mean) / std
+            broadcast = [1] * rank
+            if self.axis is not None:
+                broadcast[self.axis] = inputs.shape[self.axis]
+            if self.scale:
+                normed = normed * tf.reshape(self.gamma, broadcast)
+            if self.center:
+                normed = normed + tf.reshape(self.beta, broadcast)
+            return normed
+
+        def get_config(self):
+            config = super().get_config()
+            config.update({"axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                           "beta_initializer": {"class_name": "Zeros", "config": {}},
+                           "gamma_initializer": {"class_name": "Ones", "config": {}},
+                           "beta_regularizer": None, "gamma_regularizer": None,
+                           "beta_constraint": None, "gamma_constraint": None})
+            return config
+
+    return InstanceNormalization
+
+
+def resnet3d_classifier(keras):
+    """A small 3-D ResNet-18-style classifier (channels_last): strided stem, max
+    pooling, two basic blocks (the second downsampling, with a 1×1×1 projection),
+    global average pooling, a softmax Dense head."""
+    L = keras.layers
+    x = keras.Input((16, 16, 16, 1), name="scan")
+    h = L.Conv3D(8, 7, strides=2, padding="same", use_bias=False, name="stem")(x)
+    h = L.BatchNormalization(name="stem_bn")(h)
+    h = L.Activation("relu", name="stem_relu")(h)
+    h = L.MaxPooling3D(3, strides=2, padding="same", name="stem_pool")(h)
+
+    def block(h, filters, stride, name):
+        y = L.Conv3D(filters, 3, strides=stride, padding="same", use_bias=False, name=name + "_conv1")(h)
+        y = L.BatchNormalization(name=name + "_bn1")(y)
+        y = L.ReLU(name=name + "_relu1")(y)
+        y = L.Conv3D(filters, 3, padding="same", use_bias=False, name=name + "_conv2")(y)
+        y = L.BatchNormalization(name=name + "_bn2")(y)
+        if stride != 1 or h.shape[-1] != filters:
+            h = L.Conv3D(filters, 1, strides=stride, use_bias=False, name=name + "_proj")(h)
+            h = L.BatchNormalization(name=name + "_proj_bn")(h)
+        return L.ReLU(name=name + "_out")(L.Add(name=name + "_add")([h, y]))
+
+    h = block(h, 8, 1, "block1")
+    h = block(h, 12, 2, "block2")
+    h = L.GlobalAveragePooling3D(name="gap")(h)
+    out = L.Dense(5, activation="softmax", name="classes")(h)
+    return keras.Model(x, out, name="resnet3d_cls")
+
+
+def se_resnet3d(keras):
+    """A residual block with squeeze-excitation (GlobalAveragePooling3D → Dense relu →
+    Dense sigmoid → Reshape → Multiply), then a second SE through keepdims pooling
+    (no Reshape), and a Flatten → Dense head on a pooled map."""
+    L = keras.layers
+    x = keras.Input((8, 8, 8, 2), name="patch")
+    h = L.Conv3D(8, 3, padding="same", name="conv_in")(x)
+    y = L.Conv3D(8, 3, padding="same", name="conv_a")(h)
+    y = L.BatchNormalization(name="bn_a")(y)
+    y = L.ReLU(name="relu_a")(y)
+    s = L.GlobalAveragePooling3D(name="squeeze")(y)
+    s = L.Dense(2, activation="relu", name="excite_down")(s)
+    s = L.Dense(8, activation="sigmoid", name="excite_up")(s)
+    s = L.Reshape((1, 1, 1, 8), name="excite_shape")(s)
+    y = L.Multiply(name="scale")([y, s])
+    h = L.ReLU(name="block_out")(L.Add(name="residual")([h, y]))
+    k = L.GlobalAveragePooling3D(keepdims=True, name="squeeze_keep")(h)
+    k = L.Conv3D(8, 1, activation="sigmoid", name="excite_conv")(k)
+    features = L.Multiply(name="scale_keep")([k, h])
+    pooled = L.MaxPooling3D(4, name="pool")(features)
+    logits = L.Dense(3, name="logits")(L.Flatten(name="flatten")(pooled))
+    return keras.Model(x, [features, logits], name="se_resnet3d")
+
+
+def instancenorm_unet(keras):
+    """The isensee2017 pattern (channels_last): Conv3D → keras_contrib
+    InstanceNormalization → LeakyReLU(0.01), a context module with
+    SpatialDropout3D, UpSampling3D, Concatenate, a sigmoid 1×1×1 head; one
+    InstanceNormalization with axis None (the layer's default)."""
+    L = keras.layers
+    InstanceNormalization = instance_normalization_class(keras)
+
+    def conv_block(h, filters, name, strides=1, axis=-1):
+        h = L.Conv3D(filters, 3, strides=strides, padding="same", name=name + "_conv")(h)
+        h = InstanceNormalization(axis=axis, name=name + "_in")(h)
+        return L.LeakyReLU(0.01, name=name + "_lrelu")(h)
+
+    x = keras.Input((8, 12, 12, 1), name="mri")
+    c1 = conv_block(x, 4, "level1")
+    ctx = conv_block(c1, 4, "context1")
+    ctx = L.SpatialDropout3D(0.3, name="context1_drop")(ctx)
+    ctx = conv_block(ctx, 4, "context1b")
+    s1 = L.Add(name="sum1")([c1, ctx])
+    c2 = conv_block(s1, 8, "level2", strides=2)
+    c2 = conv_block(c2, 8, "level2b", axis=None)
+    up = L.UpSampling3D(2, name="up")(c2)
+    up = conv_block(up, 4, "up_conv")
+    m = L.Concatenate(name="merge")([s1, up])
+    m = conv_block(m, 4, "localization")
+    out = L.Conv3D(1, 1, activation="sigmoid", name="seg")(m)
+    return keras.Model(x, out, name="instancenorm_unet")
+
+
+def instancenorm_channels_first(keras):
+    """keras_contrib InstanceNormalization with axis=1 after channels_first convolutions."""
+    L = keras.layers
+    InstanceNormalization = instance_normalization_class(keras)
+    cf = "channels_first"
+    x = keras.Input((2, 6, 8, 8), name="volume")
+    h = L.Conv3D(4, 3, padding="same", data_format=cf, name="conv")(x)
+    h = InstanceNormalization(axis=1, epsilon=1e-5, name="norm")(h)
+    h = L.Activation("relu", name="relu")(h)
+    out = L.Conv3D(2, 1, data_format=cf, name="out")(h)
+    return keras.Model(x, out, name="instancenorm_cf")
+
+
+def groupnorm3d(keras):
+    """GroupNormalization (2 groups of 4, then 8 groups: one per channel), channels_last."""
+    L = keras.layers
+    x = keras.Input((6, 8, 8, 2), name="volume")
+    h = L.Conv3D(8, 3, padding="same", name="conv1")(x)
+    h = L.GroupNormalization(groups=2, epsilon=1e-3, name="gn1")(h)
+    h = L.ReLU(name="relu1")(h)
+    h = L.Conv3D(8, 3, padding="same", name="conv2")(h)
+    h = L.GroupNormalization(groups=8, name="gn2")(h)
+    out = L.Conv3D(3, 1, name="out")(h)
+    return keras.Model(x, out, name="groupnorm3d")
+
+
+def flatten_dense(keras):
+    """Conv3D → MaxPooling3D → Flatten (of a 4×4×4×4 map) → Dense relu → Dense."""
+    L = keras.layers
+    x = keras.Input((8, 8, 8, 2), name="volume")
+    h = L.Conv3D(4, 3, padding="same", activation="relu", name="conv")(x)
+    h = L.MaxPooling3D(2, name="pool")(h)
+    h = L.Flatten(name="flatten")(h)
+    h = L.Dense(16, activation="relu", name="fc1")(h)
+    out = L.Dense(4, name="fc2")(h)
+    return keras.Model(x, out, name="flatten_dense")
+
+
 MODELS = {
     "unet3d_cf": unet3d_channels_first,
     "residual3d_cl": residual3d_channels_last,
@@ -194,6 +361,12 @@ MODELS = {
     "sequential": sequential_model,
     "long_names": long_names,
     "transposed_prelu": transposed_prelu,
+    "resnet3d_cls": resnet3d_classifier,
+    "se_resnet3d": se_resnet3d,
+    "instancenorm_unet": instancenorm_unet,
+    "instancenorm_cf": instancenorm_channels_first,
+    "groupnorm3d": groupnorm3d,
+    "flatten_dense": flatten_dense,
 }
 
 

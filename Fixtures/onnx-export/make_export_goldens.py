@@ -12,6 +12,7 @@ then
     a copy of the inputs), and are compared with the source framework's golden
     outputs (Caffe's or Keras' own, Golden/<group>/<name>/output.*.npy): the
     script fails when any differs by more than 1e-4 × max(1, |golden|max).
+    An export pzconv refuses fails the script too.
 
 The Swift tests (Tests/PZONNXTests/ExportFixtureTests.swift) check that today's
 exporter still writes these files and that these ONNX Runtime outputs match the

@@ -54,7 +54,7 @@ public enum ONNXExporter {
             throw ONNXFormatError("--opset \(options.opset): pzconv writes operator sets \(opsets.lowerBound) to \(opsets.upperBound)")
         }
         let shapes = try graph.validate()
-        var emitter = ONNXGraphEmitter(graph: graph, shapes: shapes, layout: options.layout)
+        var emitter = ONNXGraphEmitter(graph: graph, shapes: shapes, layout: options.layout, opset: options.opset)
         try emitter.emitGraph()
         var documentation = "Exported by pzconv from graph '\(graph.name)'"
         if let source = graph.source {

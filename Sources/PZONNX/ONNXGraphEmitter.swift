@@ -12,6 +12,7 @@ struct ONNXGraphEmitter {
     let graph: Graph
     let shapes: [String: [Int]]
     let layout: ONNXExportOptions.Layout
+    let opset: Int
     /// 5, or 4 for a 2-D model.
     let rank: Int
 
@@ -26,10 +27,11 @@ struct ONNXGraphEmitter {
     /// The IR node being emitted, for helper names and doc strings.
     var current: Node?
 
-    init(graph: Graph, shapes: [String: [Int]], layout: ONNXExportOptions.Layout) {
+    init(graph: Graph, shapes: [String: [Int]], layout: ONNXExportOptions.Layout, opset: Int) {
         self.graph = graph
         self.shapes = shapes
         self.layout = layout
+        self.opset = opset
         let inputLayouts = graph.inputNodes.compactMap { node -> DataLayout? in
             if case .input(let parameters) = node.op { parameters.sourceLayout } else { nil }
         }

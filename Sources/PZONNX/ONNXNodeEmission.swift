@@ -149,12 +149,36 @@ extension ONNXGraphEmitter {
 
     /// InstanceNormalization when every channel is its own group; otherwise as
     /// PyTorch writes GroupNorm: Reshape to [N, G, −1], InstanceNormalization with
-    /// unit scale, Reshape back, then the per-channel Mul and Add.
+    /// unit scale, Reshape back, then the per-channel Mul and Add. keras_contrib's
+    /// division by √variance + ε has no ONNX op: it is written out on the [N, G, −1]
+    /// view (ReduceMean, Sub, Mul, ReduceMean, Sqrt, Add ε, Div), then as above.
     private mutating func emitGroupNorm(_ node: Node, _ p: GroupNormParameters, input: String, shape: [Int], output: String) throws {
-        guard !p.epsilonOutsideRoot else {
-            throw ONNXFormatError("node \(node.label): normalization by √variance + ε (keras_contrib) has no ONNX op")
-        }
         let channels = shape[1]
+        if p.epsilonOutsideRoot {
+            let grouped = [shape[0], p.groups, shape[1...].reduce(1, *) / p.groups]
+            let statistic = [shape[0], p.groups, 1]
+            let view = emit("Reshape", [input, integers("group_shape", [0, p.groups, -1])], shape: grouped, step: "groups")
+            func mean(_ value: String, _ step: String) -> String {
+                if opset >= 18 {
+                    return emit("ReduceMean", [value, integers("axes", [2])], shape: statistic, step: step)
+                }
+                return emit("ReduceMean", [value], shape: statistic, attributes: [ONNXAttribute("axes", .ints([2]))], step: step)
+            }
+            let centered = emit("Sub", [view, mean(view, "mean")], shape: grouped, step: "centered")
+            let squared = emit("Mul", [centered, centered], shape: grouped, step: "squared")
+            let deviation = emit("Sqrt", [mean(squared, "variance")], shape: statistic, step: "deviation")
+            let divisor = emit("Add", [deviation, constant("epsilon", shape: [], [p.epsilon])], shape: statistic, step: "divisor")
+            let normalized = emit("Div", [centered, divisor], shape: grouped, step: "normalize")
+            var result = emit("Reshape", [normalized, integers("shape", shape)], shape: shape, step: "channels")
+            if let scale = node.weights[.scale] {
+                result = emit("Mul", [result, channelConstant("scale", scale.values)], shape: shape, step: "scale")
+            }
+            if let bias = node.weights[.bias] {
+                result = emit("Add", [result, channelConstant("bias", bias.values)], shape: shape, step: "bias")
+            }
+            finish(result, as: output)
+            return
+        }
         let scale = node.weights[.scale]?.values ?? [Float](repeating: 1, count: channels)
         let bias = node.weights[.bias]?.values ?? [Float](repeating: 0, count: channels)
         let epsilon = ONNXAttribute("epsilon", .float(p.epsilon))

@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func fixturesArePresent() {
-        #expect(Self.fixtures.count == 17)
+        #expect(Self.fixtures.count == 29)
     }
 
     @Test(arguments: fixtures)

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func everyFixtureIsExported() {
-        #expect(Self.fixtures.count == 32)
+        #expect(Self.fixtures.count == 44)
     }
 
     @Test(arguments: fixtures)

@@ -12,6 +12,15 @@ enum ONNXImportedValue {
     /// A group view after InstanceNormalization: the IR tensor holds the
     /// normalized activation, in NCDHW, until the Reshape back.
     case groupNormalized(tensor: String, groups: Int)
+    /// A step of a group normalization written out in elementary ops (pzconv's
+    /// export of keras_contrib's ÷ (σ + ε)), on the group view of `tensor`.
+    case groupStatistic(tensor: String, groups: Int, stage: GroupStatisticStage)
+}
+
+/// The steps of `(v − mean(v)) / (√mean((v − mean(v))²) + ε)` on a group view v.
+enum GroupStatisticStage: Equatable {
+    case mean, centered, squared, variance, deviation
+    case divisor(epsilon: Float)
 }
 
 /// Converts one ONNX graph, node by node, into IR nodes (see `ONNXImporter`).

@@ -6,6 +6,10 @@ extension ONNXGraphImporter {
     mutating func convertOperation(_ node: ONNXNode, _ arguments: [ONNXImportedValue?]) throws {
         let attributes = ONNXAttributes(node, file: file)
         let output = node.outputs[0]
+        if arguments.contains(where: { if case .groupView? = $0 { true } else if case .groupStatistic? = $0 { true } else { false } }),
+           node.opType != "InstanceNormalization", node.opType != "Reshape" {
+            return try convertGroupStatistic(node, arguments, attributes: attributes)
+        }
         switch node.opType {
         case "Conv", "ConvTranspose":
             try convertConvolution(node, arguments, attributes: attributes)

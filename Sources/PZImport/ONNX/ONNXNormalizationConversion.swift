@@ -51,6 +51,42 @@ extension ONNXGraphImporter {
         return weights
     }
 
+    /// The elementary steps of a group normalization by σ + ε on a group view
+    /// (ReduceMean, Sub, Mul, ReduceMean, Sqrt, Add ε, Div), as `pzconv export`
+    /// writes keras_contrib's InstanceNormalization: the Div becomes the GroupNorm.
+    mutating func convertGroupStatistic(_ node: ONNXNode, _ arguments: [ONNXImportedValue?], attributes: ONNXAttributes) throws {
+        let output = node.outputs[0]
+        func unexpected() -> ImportError {
+            fail(node, "\(node.opType) of a [N, groups, −1] view is supported only as the steps of a group normalization")
+        }
+        switch (node.opType, arguments.first ?? nil, arguments.count > 1 ? arguments[1] : nil) {
+        case ("ReduceMean", let view?, let axesArgument):
+            let axes: [Int]?
+            if case .constant(let value)? = axesArgument { axes = value.integers } else { axes = try attributes.intsIfPresent("axes") }
+            guard try attributes.int("keepdims", default: 1) == 1, let axes, [[2], [-1]].contains(axes) else { throw unexpected() }
+            switch view {
+            case .groupView(let x, let groups): values[output] = .groupStatistic(tensor: x, groups: groups, stage: .mean)
+            case .groupStatistic(let x, let groups, .squared): values[output] = .groupStatistic(tensor: x, groups: groups, stage: .variance)
+            default: throw unexpected()
+            }
+        case ("Sub", .groupView(let x, let groups)?, .groupStatistic(let y, let g, .mean)?) where x == y && groups == g:
+            values[output] = .groupStatistic(tensor: x, groups: groups, stage: .centered)
+        case ("Mul", .groupStatistic(let x, let groups, .centered)?, _) where node.inputs.count == 2 && node.inputs[0] == node.inputs[1]:
+            values[output] = .groupStatistic(tensor: x, groups: groups, stage: .squared)
+        case ("Sqrt", .groupStatistic(let x, let groups, .variance)?, _):
+            values[output] = .groupStatistic(tensor: x, groups: groups, stage: .deviation)
+        case ("Add", .groupStatistic(let x, let groups, .deviation)?, .constant(let epsilon)?) where epsilon.values.count == 1:
+            values[output] = .groupStatistic(tensor: x, groups: groups, stage: .divisor(epsilon: Float(epsilon.values[0])))
+        case ("Div", .groupStatistic(let x, let groups, .centered)?, .groupStatistic(let y, let g, .divisor(let epsilon))?)
+            where x == y && groups == g:
+            try add(.groupNorm(GroupNormParameters(groups: groups, epsilon: epsilon, epsilonOutsideRoot: true,
+                                                   isInstanceNorm: groups == shapes[x]![1])), node, inputs: [x], output: output)
+            values[output] = .groupNormalized(tensor: output, groups: groups)
+        default:
+            throw unexpected()
+        }
+    }
+
     /// Reshape: an activation viewed as [N, G, −1] (GroupNorm's first step), back
     /// from that view to the activation's shape, or to its own shape.
     mutating func convertReshape(_ node: ONNXNode, _ arguments: [ONNXImportedValue?]) throws {
@@ -80,7 +116,11 @@ extension ONNXGraphImporter {
             let known = dims.filter { $0 != -1 }.reduce(1, *)
             let resolved = dims.enumerated().map { $0.element == 0 ? shape[$0.offset] : $0.element == -1 ? shape.reduce(1, *) / max(known, 1) : $0.element }
             guard resolved == shape else { throw fail(node, "reshapes a group view to \(dims), not back to \(shape)") }
-            values[output] = .tensor(x)
+            if let index = nodes.indices.last, nodes[index].outputs == [x], isSoleReader(node, of: x) {
+                adopt(index, output: node)  // the normalization takes the name of the value it makes in the ONNX graph
+            } else {
+                values[output] = .tensor(x)
+            }
         case .groupView?:
             throw fail(node, "a group view must be normalized (InstanceNormalization) before it is reshaped back")
         default:
