@@ -186,24 +186,53 @@ def transposed_prelu(keras):
     return keras.Model(x, [out, u3], name="transposed_prelu")
 
 
+_INSTANCE_NORMALIZATION = {}
+
+
 def instance_normalization_class(keras):
     """keras_contrib's InstanceNormalization for this Keras (keras_contrib itself does
     not install with TensorFlow 2): the same class name, config keys and weights
     (gamma, beta; shape (C,), or (1,) for axis None), and its formula,
     (x − mean) / (std + epsilon) over every axis but the batch and `axis`, with the
     population std (K.std), then · gamma + beta. Written from keras_contrib's source,
-    keras_contrib/layers/normalization/instancenormalization.py."""
+    keras_contrib/layers/normalization/instancenormalization.py. Registered as the
+    custom object "InstanceNormalization" (a plain class name in the saved config,
+    as keras_contrib's own files have), so the saved files load back in Keras."""
+    if keras.__name__ in _INSTANCE_NORMALIZATION:
+        return _INSTANCE_NORMALIZATION[keras.__name__]
     import tensorflow as tf
 
+    def serialize(obj, module):
+        # Keras 2's form, {"class_name": ..., "config": ...}, as keras_contrib wrote it.
+        if obj is None:
+            return None
+        config = module.serialize(obj)
+        return {"class_name": config["class_name"], "config": config["config"]}
+
     class InstanceNormalization(keras.layers.Layer):
-        def __init__(self, axis=None, epsilon=1e-3, center=True, scale=True, **kwargs):
+        def __init__(self, axis=None, epsilon=1e-3, center=True, scale=True,
+                     beta_initializer="zeros", gamma_initializer="ones",
+                     beta_regularizer=None, gamma_regularizer=None,
+                     beta_constraint=None, gamma_constraint=None, **kwargs):
             super().__init__(**kwargs)
             self.axis, self.epsilon, self.center, self.scale = axis, epsilon, center, scale
+            self.beta_initializer = keras.initializers.get(beta_initializer)
+            self.gamma_initializer = keras.initializers.get(gamma_initializer)
+            self.beta_regularizer = keras.regularizers.get(beta_regularizer)
+            self.gamma_regularizer = keras.regularizers.get(gamma_regularizer)
+            self.beta_constraint = keras.constraints.get(beta_constraint)
+            self.gamma_constraint = keras.constraints.get(gamma_constraint)
 
         def build(self, input_shape):
+            if self.axis == 0:
+                raise ValueError("Axis cannot be zero")
             shape = (1,) if self.axis is None else (input_shape[self.axis],)
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer="ones") if self.scale else None
-            self.beta = self.add_weight(shape=shape, name="beta", initializer="zeros") if self.center else None
+            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint) if self.scale else None
+            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint) if self.center else None
             self.built = True
 
         def call(self, inputs):
@@ -224,12 +253,19 @@ def instance_normalization_class(keras):
         def get_config(self):
             config = super().get_config()
             config.update({"axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                           "beta_initializer": {"class_name": "Zeros", "config": {}},
-                           "gamma_initializer": {"class_name": "Ones", "config": {}},
-                           "beta_regularizer": None, "gamma_regularizer": None,
-                           "beta_constraint": None, "gamma_constraint": None})
+                           "beta_initializer": serialize(self.beta_initializer, keras.initializers),
+                           "gamma_initializer": serialize(self.gamma_initializer, keras.initializers),
+                           "beta_regularizer": serialize(self.beta_regularizer, keras.regularizers),
+                           "gamma_regularizer": serialize(self.gamma_regularizer, keras.regularizers),
+                           "beta_constraint": serialize(self.beta_constraint, keras.constraints),
+                           "gamma_constraint": serialize(self.gamma_constraint, keras.constraints)})
             return config
 
+    if keras.__name__ == "tf_keras":
+        keras.utils.get_custom_objects()["InstanceNormalization"] = InstanceNormalization
+    else:
+        keras.saving.get_custom_objects()["InstanceNormalization"] = InstanceNormalization
+    _INSTANCE_NORMALIZATION[keras.__name__] = InstanceNormalization
     return InstanceNormalization
 
 
@@ -284,6 +320,27 @@ def se_resnet3d(keras):
     pooled = L.MaxPooling3D(4, name="pool")(features)
     logits = L.Dense(3, name="logits")(L.Flatten(name="flatten")(pooled))
     return keras.Model(x, [features, logits], name="se_resnet3d")
+
+
+def se_keepdims(keras):
+    """Squeeze-excitation through keepdims pooling: GlobalAveragePooling3D(keepdims=True)
+    → Dense relu → Dense sigmoid on the (1, 1, 1, C) map (Dense on a rank-5 tensor, no
+    Reshape) → Multiply([x, se]), Add with the shortcut, ReLU; a second head
+    GlobalAveragePooling3D(keepdims=True) → Flatten → Dense."""
+    L = keras.layers
+    x = keras.Input((6, 8, 8, 3), name="patch")
+    h = L.Conv3D(8, 3, padding="same", name="conv_in")(x)
+    y = L.Conv3D(8, 3, padding="same", name="conv_a")(h)
+    y = L.BatchNormalization(name="bn_a")(y)
+    y = L.ReLU(name="relu_a")(y)
+    s = L.GlobalAveragePooling3D(keepdims=True, name="squeeze")(y)
+    s = L.Dense(2, activation="relu", name="excite_down")(s)
+    s = L.Dense(8, activation="sigmoid", name="excite_up")(s)
+    y = L.Multiply(name="scale")([y, s])
+    features = L.ReLU(name="block_out")(L.Add(name="residual")([h, y]))
+    pooled = L.GlobalAveragePooling3D(keepdims=True, name="pool")(features)
+    logits = L.Dense(3, name="logits")(L.Flatten(name="flatten")(pooled))
+    return keras.Model(x, [features, logits], name="se_keepdims")
 
 
 def instancenorm_unet(keras):
@@ -367,6 +424,7 @@ MODELS = {
     "instancenorm_cf": instancenorm_channels_first,
     "groupnorm3d": groupnorm3d,
     "flatten_dense": flatten_dense,
+    "se_keepdims": se_keepdims,
 }
 
 

@@ -64,6 +64,32 @@ def relative_error(value, reference):
     return float(np.abs(value - reference).max() / max(1.0, float(np.abs(reference).max())))
 
 
+def round_trip_pytorch_fixtures(pzconv, scratch):
+    """Each PyTorch fixture (Fixtures/onnx) imported and exported again: the file
+    passes onnx.checker and ONNX Runtime's outputs on it match ONNX Runtime's on
+    PyTorch's file (Golden/onnx). Nothing is kept."""
+    failures = []
+    for directory in sorted(glob.glob(os.path.join(ROOT, "Fixtures", "onnx", "*", ""))):
+        directory = os.path.dirname(directory)
+        name = os.path.basename(directory)
+        golden = os.path.join(ROOT, "Golden", "onnx", name)
+        pzir, exported = os.path.join(scratch, name + ".pzir"), os.path.join(scratch, name + ".onnx")
+        x = np.load(os.path.join(golden, "input.npy"))
+        subprocess.run([pzconv, "import", os.path.join(directory, "model.onnx"), "-o", pzir,
+                        "--input-shape", ",".join(map(str, x.shape))], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([pzconv, "export", pzir, "-o", exported], check=True, stdout=subprocess.DEVNULL)
+        onnx.checker.check_model(onnx.load(exported), full_check=True)
+        session = ort.InferenceSession(exported, providers=["CPUExecutionProvider"])
+        worst = 0.0
+        for output, value in zip(session.get_outputs(), session.run(None, {session.get_inputs()[0].name: x})):
+            worst = max(worst, relative_error(value, np.load(os.path.join(golden, f"output.{output.name}.npy"))))
+        status = "ok" if worst <= TOLERANCE else "FAILED"
+        if status != "ok":
+            failures.append("onnx/" + name)
+        print(f"onnx/{name}: PyTorch's ONNX → pzconv → ONNX, ONNX Runtime vs ONNX Runtime on PyTorch's file {worst:.2e} {status}")
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pzconv", default=os.path.join(ROOT, ".build", "debug", "pzconv"))
@@ -116,6 +142,8 @@ def main():
                 failures.append(name)
             print(f"{name}: {len(session.get_outputs())} output(s), ONNX Runtime vs source framework {worst:.2e}, "
                   f"optimized graph {worst_optimized:.2e} {status}")
+        if not arguments.fixtures:
+            failures += round_trip_pytorch_fixtures(arguments.pzconv, scratch)
     if failures:
         sys.exit(f"{len(failures)} fixture(s) beyond {TOLERANCE}: {', '.join(failures)}")
 

@@ -37,7 +37,7 @@ struct FixtureModel: CustomTestStringConvertible, Sendable {
 
 @Suite struct ExportRunBenchTests {
     @Test func everyFixtureIsCovered() {
-        #expect(FixtureModel.all.count == 44)
+        #expect(FixtureModel.all.count == 46)
     }
 
     @Test(arguments: FixtureModel.all, ["16", "8"])

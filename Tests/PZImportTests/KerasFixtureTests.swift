@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func fixturesArePresent() {
-        #expect(Self.fixtures.count == 29)
+        #expect(Self.fixtures.count == 31)
     }
 
     @Test(arguments: fixtures)

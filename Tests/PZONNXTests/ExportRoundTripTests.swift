@@ -71,3 +71,25 @@ import Testing
         }
     }
 }
+
+/// PyTorch's ONNX files through pzconv and back: the graph inputs and outputs keep
+/// their names, element types and shapes (ONNX → `.pzir` → ONNX).
+@Suite struct PyTorchRoundTripTests {
+    static let fixtures = ["nnunet_3d", "monai_unet_3d", "layer_table_3d", "groupnorm_3d", "trilinear_3d", "unet_2d",
+                           "external_data_3d", "se_classifier_3d"]
+
+    @Test(arguments: fixtures)
+    func inputsAndOutputsKeepNamesAndShapes(_ name: String) throws {
+        let path = TestPaths.fixture("onnx/\(name)/model.onnx")
+        let original = try ONNXDecoder.decode(try readFileBytes(path), path: path)
+        let exported = try ONNXExporter.export(try ONNXImporter.importModel(path: path))
+        let again = try ONNXDecoder.decode(ONNXEncoder.encode(exported), path: "again.onnx")
+        #expect(again.graph.inputs == original.graph.inputs.filter { input in
+            !original.graph.initializers.contains { $0.name == input.name }
+        }.map { ONNXValueInfo(name: $0.name, elementType: $0.elementType, shape: $0.shape) })
+        #expect(again.graph.outputs.map(\.name) == original.graph.outputs.map(\.name))
+        #expect(again.graph.outputs.map(\.shape) == original.graph.outputs.map(\.shape))
+        let named = Set(exported.graph.valueInfo.map(\.name) + exported.graph.outputs.map(\.name) + exported.graph.inputs.map(\.name))
+        #expect(exported.graph.nodes.flatMap(\.outputs).allSatisfy(named.contains), "a value without a shape")
+    }
+}

@@ -15,6 +15,24 @@ def test_import_and_export_write_what_the_command_line_writes(cli, tmp_path):
     assert pzconv.inspect(packed)["packed"]["lanes"] == 8
 
 
+def test_onnx_both_ways(cli, tmp_path):
+    """A PyTorch ONNX model imported, exported back to ONNX and imported again:
+    the files equal the command line's, and the net still gives ONNX Runtime's outputs."""
+    model = REPOSITORY / "Fixtures/onnx/nnunet_3d/model.onnx"
+    pzir = pzconv.import_model(model, tmp_path / "net.pzir")
+    cli("import", model, "-o", tmp_path / "cli.pzir")
+    assert open(pzir, "rb").read() == open(tmp_path / "cli.pzir", "rb").read()
+    onnx_file = pzconv.export(pzir, tmp_path / "net.onnx", opset=18)
+    again = pzconv.import_model(onnx_file, tmp_path / "again.pzir")
+    net = pzconv.load(again)
+    outputs = net(np.load(golden("onnx/nnunet_3d") / "input.npy"))
+    for name, value in zip([o.name for o in net.outputs], outputs if isinstance(outputs, (list, tuple)) else [outputs]):
+        expected = np.load(golden("onnx/nnunet_3d") / f"output.{name}.npy")
+        assert np.abs(value.reshape(expected.shape) - expected).max() <= 1e-5 * max(1.0, np.abs(expected).max())
+    with pytest.raises(pzconv.PZConvError, match="--opset 9: pzconv writes operator sets 13 to 21"):
+        pzconv.export(pzir, tmp_path / "bad.onnx", opset=9)
+
+
 def test_verify_reports_and_records(models, tmp_path):
     pzir, packed = models("caffe/eltwise_residual")
     report = pzconv.verify(pzir, golden=golden("caffe/eltwise_residual"))

@@ -57,8 +57,9 @@ def _options(**options: Any) -> list:
 def import_model(model: PathLike, output: Optional[PathLike] = None, *, weights: Optional[PathLike] = None,
                  input_shape: Union[str, Sequence[int], None] = None, normalize: Optional[str] = None,
                  max_memory: Optional[str] = None) -> str:
-    """Imports a Caffe (.prototxt with weights=.caffemodel[.h5]) or Keras (.h5, or
-    a .json config with weights=.h5) model into a .pzir file, as ``pzconv import``.
+    """Imports a Caffe (.prototxt with weights=.caffemodel[.h5]), Keras (.h5, or
+    a .json config with weights=.h5) or ONNX (.onnx) model into a .pzir file, as
+    ``pzconv import``.
 
     output: the .pzir to write (default: the model's name with .pzir).
     input_shape: in the source layout, batch first, e.g. (1, 1, 18, 192, 192).
@@ -80,12 +81,16 @@ def optimize(model: PathLike, output: PathLike, *, tolerance: float = 1e-4, pass
 
 def export(model: PathLike, output: Optional[PathLike] = None, *, golden: Optional[PathLike] = None,
            tolerance: Optional[float] = None, simd: Optional[int] = None, isa: Optional[str] = None,
-           no_passes: bool = False, no_winograd: bool = False, strict: bool = False) -> str:
+           no_passes: bool = False, no_winograd: bool = False, strict: bool = False, opset: Optional[int] = None,
+           layout: Optional[str] = None) -> str:
     """Packs a .pzir into a .pz for the fast executor (``pzconv export``),
-    running and verifying the passes first. Returns the path of the .pz."""
+    running and verifying the passes first, or, when output ends in .onnx, writes
+    the .pzir's graph as ONNX (opset: 13 to 21, default 17; layout: "source" or
+    "ncdhw"). Returns the path written."""
     output = os.fspath(output) if output is not None else str(Path(model).with_suffix(".pz"))
     command("export", model, "-o", output, *_options(golden=golden, tolerance=tolerance, simd=simd, isa=isa,
-                                                     no_passes=no_passes, no_winograd=no_winograd, strict=strict))
+                                                     no_passes=no_passes, no_winograd=no_winograd, strict=strict,
+                                                     opset=opset, layout=layout))
     return output
 
 
