@@ -21,6 +21,9 @@ echo "== optimize: PZnet fusions, each verified against the unfused net and Caff
 echo "== export: blocked weights and execution plan"
 "$pzconv" export "$work/residual_block3d.opt.pzir" -o "$work/residual_block3d.pz"
 "$pzconv" inspect "$work/residual_block3d.pz"
+echo "== export to ONNX (for ONNX Runtime, OpenVINO, …), and import it back"
+"$pzconv" export "$work/residual_block3d.pzir" -o "$work/residual_block3d.onnx"
+"$pzconv" import "$work/residual_block3d.onnx" -o "$work/residual_block3d.from-onnx.pzir"
 echo "== verify: passes and the packed model on the fast executor (S = 16 and 8) against Caffe's output"
 "$pzconv" verify "$work/residual_block3d.pzir" --golden "$golden" --tolerance 1e-4
 echo "== run the packed model on Caffe's input patch"
