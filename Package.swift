@@ -111,7 +111,7 @@ let package = Package(
         .target(name: "PZTestSupport", dependencies: ["PZGraph", "PZPatchIO", "PZReference"], path: "Tests/PZTestSupport"),
         .testTarget(name: "CLibraryTests", dependencies: ["CCaffeProto", "PZHDF5", "PZTestSupport"]),
         .testTarget(name: "PZGraphTests", dependencies: ["PZGraph", "PZTestSupport"]),
-        .testTarget(name: "PZImportTests", dependencies: ["PZImport", "PZGraph", "PZReference", "PZPatchIO", "PZHDF5",
+        .testTarget(name: "PZImportTests", dependencies: ["PZImport", "PZONNX", "PZGraph", "PZReference", "PZPatchIO", "PZHDF5",
                                                          "PZTestSupport"]),
         .testTarget(name: "PZONNXTests", dependencies: ["PZONNX", "PZImport", "PZGraph", "PZReference", "PZPatchIO",
                                                        "PZTestSupport"]),

@@ -410,6 +410,20 @@ def flatten_dense(keras):
     return keras.Model(x, out, name="flatten_dense")
 
 
+def flatten_dense_channels_first(keras):
+    """channels_first: Flatten with the default data_format (channels_last: the tensor
+    flattened as stored, C, D, H, W) and Flatten(data_format="channels_first") (Keras moves
+    the channels last first: D, H, W, C), each into a Dense."""
+    L = keras.layers
+    cf = "channels_first"
+    x = keras.Input((2, 4, 6, 6), name="volume")
+    h = L.Conv3D(3, 3, padding="same", data_format=cf, activation="relu", name="conv")(x)
+    h = L.MaxPooling3D(2, data_format=cf, name="pool")(h)
+    stored = L.Dense(4, name="fc_stored")(L.Flatten(name="flatten_stored")(h))
+    moved = L.Dense(4, name="fc_moved")(L.Flatten(data_format=cf, name="flatten_moved")(h))
+    return keras.Model(x, [stored, moved], name="flatten_dense_cf")
+
+
 MODELS = {
     "unet3d_cf": unet3d_channels_first,
     "residual3d_cl": residual3d_channels_last,
@@ -425,6 +439,7 @@ MODELS = {
     "groupnorm3d": groupnorm3d,
     "flatten_dense": flatten_dense,
     "se_keepdims": se_keepdims,
+    "flatten_dense_cf": flatten_dense_channels_first,
 }
 
 

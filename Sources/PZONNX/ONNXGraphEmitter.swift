@@ -117,7 +117,7 @@ struct ONNXGraphEmitter {
                 try emitNode(node)
             }
         }
-        for output in graph.outputs { emitOutput(output) }
+        for output in graph.outputs { try emitOutput(output) }
     }
 
     private mutating func emitInput(_ node: Node, _ parameters: InputParameters) throws {
@@ -134,8 +134,13 @@ struct ONNXGraphEmitter {
         valueNames[tensor] = channelsFirst
     }
 
-    private mutating func emitOutput(_ output: GraphOutput) {
+    private mutating func emitOutput(_ output: GraphOutput) throws {
         let canonical = onnxShape(irShape(output.tensor))
+        let isInput = graph.inputNodes.contains { $0.outputs.contains(output.tensor) }
+        if isInput, layout == .source, permutation(from: output.sourceLayout) != nil || output.sourceLayout.axes == "NC" {
+            throw ONNXFormatError("output '\(output.tensor)' is the graph input itself in a channels-last layout; ONNX cannot "
+                                  + "name both ends of its Transposes '\(output.tensor)' (export with --layout ncdhw)")
+        }
         if output.sourceLayout.axes == "NC", layout == .source {
             // A flat [N, C] result (a classifier after global pooling): Flatten at the edge.
             let channelsFirst = claim("\(output.tensor)/channels_first")

@@ -37,7 +37,7 @@ struct FixtureModel: CustomTestStringConvertible, Sendable {
 
 @Suite struct ExportRunBenchTests {
     @Test func everyFixtureIsCovered() {
-        #expect(FixtureModel.all.count == 46)
+        #expect(FixtureModel.all.count == 48)
     }
 
     @Test(arguments: FixtureModel.all, ["16", "8"])

@@ -71,7 +71,7 @@ import Testing
     @Test func verifyEveryFixture() throws {
         let result = try CLI.run(["verify", "--tolerance", "1e-4"], in: TestPaths.packageRoot.path)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
-        #expect(result.stdout.contains("verification holds for 55 model(s)"))  // 46 Caffe and Keras, 9 ONNX
+        #expect(result.stdout.contains("verification holds for 57 model(s)"))  // 48 Caffe and Keras, 9 ONNX
         #expect(result.stdout.contains("onnx/nnunet_3d"))
         #expect(result.stdout.contains("caffe/residual_block3d"))
         #expect(result.stdout.contains("keras/unet3d_cf-k3"))

@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func fixturesArePresent() {
-        #expect(Self.fixtures.count == 31)
+        #expect(Self.fixtures.count == 33)
     }
 
     @Test(arguments: fixtures)

@@ -2,6 +2,7 @@ import Foundation
 import PZGraph
 import PZImport
 import PZONNX
+import PZReference
 import PZTestSupport
 import Testing
 
@@ -76,6 +77,30 @@ import Testing
                     + "Concat, Add/Sub/Mul/Div, Resize, Pad, Slice)", Self.model(nodes: nodes))
     }
 
+    /// What a reviewer found: each once a trap or a wrong result.
+    @Test func hostileValuesAreRefusedByName() {
+        let noInputs = [ONNXNode(name: "relu", opType: "Relu", inputs: [], outputs: ["y"])]
+        expectError("m.onnx: node 'relu' (Relu): has no inputs", Self.model(nodes: noInputs))
+        let infinite = ONNXTensor(name: "scales", shape: [5], floats: [1, 1, .infinity, 2, 2])
+        let resize = [ONNXNode(name: "up", opType: "Resize", inputs: ["x", "", "scales"], outputs: ["y"])]
+        expectError("m.onnx: node 'up' (Resize): scales [1.0, 1.0, inf, 2.0, 2.0] are not finite positive factors",
+                    Self.model(nodes: resize, initializers: [infinite]))
+        let cast = [ONNXNode(name: "c", opType: "Constant", inputs: [], outputs: ["k"],
+                             attributes: [ONNXAttribute("value_ints", .ints([1, 2]))]),
+                    ONNXNode(name: "cast", opType: "Cast", inputs: ["k"], outputs: ["y"],
+                             attributes: [ONNXAttribute("to", .int(1 << 32))])]
+        expectError("m.onnx: node 'cast' (Cast): 'to' is not a data type", Self.model(nodes: cast))
+        let huge = ONNXTensor(name: "big", dataType: ONNXDataType.float, dims: [0, 1 << 33, 1 << 33], storage: .raw([]))
+        expectError("m.onnx: tensor 'big' has invalid dimensions [0, 8589934592, 8589934592]", Self.model(initializers: [huge]))
+        let gather = [ONNXNode(name: "shape", opType: "Constant", inputs: [], outputs: ["s"],
+                               attributes: [ONNXAttribute("value_ints", .ints([1, 1 << 20]))]),
+                      ONNXNode(name: "fill", opType: "ConstantOfShape", inputs: ["s"], outputs: ["f"]),
+                      ONNXNode(name: "indices", opType: "Constant", inputs: [], outputs: ["i"],
+                               attributes: [ONNXAttribute("value_ints", .ints([Int64](repeating: 0, count: 64)))]),
+                      ONNXNode(name: "gather", opType: "Gather", inputs: ["f", "i"], outputs: ["y"])]
+        expectError("m.onnx: node 'gather' (Gather): the gathered constant would be too large", Self.model(nodes: gather))
+    }
+
     @Test func unsupportedResizeModeIsNamed() {
         let nodes = [ONNXNode(name: "up", opType: "Resize", inputs: ["x", "", "scales"], outputs: ["y"],
                               attributes: [ONNXAttribute("mode", .string("cubic"))])]
@@ -140,5 +165,67 @@ private extension Array where Element == UInt8 {
     func withGraphAndNodeWrapping() -> [UInt8] {
         let node = [0x2a] + varint(count) + self
         return [0x0a] + varint(node.count) + node
+    }
+}
+
+/// Graphs a user's exporter writes that look like pzconv's own decompositions keep their meaning.
+@Suite struct ONNXSemanticsTests {
+    func model(_ nodes: [ONNXNode], _ initializers: [ONNXTensor], input: [Int], output: [Int], opset: Int64 = 17) -> ONNXModel {
+        ONNXModel(irVersion: 8, opsets: ["": opset], graph: ONNXGraph(
+            name: "g", nodes: nodes, initializers: initializers, inputs: [ONNXValueInfo(name: "x", shape: input)],
+            outputs: [ONNXValueInfo(name: "y", shape: output)]))
+    }
+
+    /// ConvTranspose with positive pads, then Pad: the Pad adds zeros (PyTorch's usual
+    /// up-sampling then F.pad); it must not un-crop the transposed convolution.
+    @Test func padAfterACroppingConvTransposeStaysAPad() throws {
+        var b = GraphBuilder(seed: 9)
+        let weight = b.randomTensor([2, 3, 3, 3, 3])
+        let nodes = [
+            ONNXNode(name: "up", opType: "ConvTranspose", inputs: ["x", "w"], outputs: ["u"], attributes: [
+                ONNXAttribute("strides", .ints([2, 2, 2])), ONNXAttribute("pads", .ints([1, 1, 1, 1, 1, 1])),
+                ONNXAttribute("output_padding", .ints([1, 1, 1])),
+            ]),
+            ONNXNode(name: "pad", opType: "Pad", inputs: ["u", "pads"], outputs: ["y"]),
+        ]
+        let pads = ONNXTensor(name: "pads", shape: [10], int64s: [0, 0, 1, 1, 1, 0, 0, 1, 1, 1])
+        let onnx = model(nodes, [ONNXTensor(name: "w", shape: [2, 3, 3, 3, 3], floats: weight.values), pads],
+                         input: [1, 2, 2, 3, 2], output: [1, 3, 6, 8, 6])
+        let imported = try ONNXImporter.importModel(bytes: ONNXEncoder.encode(onnx), name: "pad.onnx")
+        let up = ConvolutionParameters(outputChannels: 3, kernel: [3, 3, 3], stride: [2, 2, 2], padBegin: [1, 1, 1], padEnd: [0, 0, 0])
+        var expected = GraphBuilder(seed: 9)
+        let x = expected.input("x", shape: [1, 2, 2, 3, 2])
+        let u = expected.add("up", .deconvolution(up), inputs: [x], weights: [.weight: weight])
+        expected.output(expected.add("pad", .pad(PadParameters(begin: [1, 1, 1], end: [1, 1, 1])), inputs: [u]))
+        let input = b.randomTensor([1, 2, 2, 3, 2])
+        let actual = try ReferenceExecutor(graph: imported).run(inputs: ["x": input])["y"]!
+        let reference = try ReferenceExecutor(graph: expected.graph).run(inputs: ["x": input])["pad"]!
+        #expect(actual == reference)
+    }
+
+    /// Gemm → Softmax (axis −1) on a flat [N, C] activation normalizes the classes.
+    @Test func softmaxOfAFlatActivationIsOverChannels() throws {
+        let nodes = [
+            ONNXNode(name: "gap", opType: "GlobalAveragePool", inputs: ["x"], outputs: ["p"]),
+            ONNXNode(name: "flat", opType: "Flatten", inputs: ["p"], outputs: ["f"]),
+            ONNXNode(name: "fc", opType: "Gemm", inputs: ["f", "w"], outputs: ["l"], attributes: [ONNXAttribute("transB", .int(1))]),
+            ONNXNode(name: "soft", opType: "Softmax", inputs: ["l"], outputs: ["y"]),
+        ]
+        let w = ONNXTensor(name: "w", shape: [3, 2], floats: [1, -1, 0.5, 2, -0.5, 0])
+        let graph = try ONNXImporter.importModel(bytes: ONNXEncoder.encode(model(nodes, [w], input: [1, 2, 2, 2, 2], output: [1, 3])),
+                                                 name: "cls.onnx")
+        let values = try ReferenceExecutor(graph: graph).run(inputs: ["x": Tensor(shape: [1, 2, 2, 2, 2], values: (0..<16).map { Float($0) / 8 })])["y"]!
+        #expect(abs(values.values.reduce(0, +) - 1) < 1e-6 && values.values.count == 3)
+        #expect(graph.outputs[0].sourceLayout.axes == "NC")
+    }
+
+    /// Slice's "to the end" (INT64_MAX) in opset 9's attributes.
+    @Test func sliceToTheEndBeforeOpset10() throws {
+        let nodes = [ONNXNode(name: "crop", opType: "Slice", inputs: ["x"], outputs: ["y"], attributes: [
+            ONNXAttribute("starts", .ints([1])), ONNXAttribute("ends", .ints([Int64.max])), ONNXAttribute("axes", .ints([2])),
+        ])]
+        let graph = try ONNXImporter.importModel(bytes: ONNXEncoder.encode(model(nodes, [], input: [1, 1, 4, 2, 2], output: [1, 1, 3, 2, 2], opset: 9)),
+                                                 name: "slice.onnx")
+        #expect(try graph.inferShapes()["y"] == [1, 1, 3, 2, 2])
     }
 }

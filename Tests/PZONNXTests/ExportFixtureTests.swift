@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func everyFixtureIsExported() {
-        #expect(Self.fixtures.count == 46)
+        #expect(Self.fixtures.count == 48)
     }
 
     @Test(arguments: fixtures)

@@ -8,7 +8,12 @@ enum KerasTensorForm: Equatable {
     case flat
     /// A Flatten of a tensor with spatial extent: the IR tensor keeps the
     /// spatial axes; only a Dense layer may read it (as a full-extent convolution).
-    case flattened
+    /// `channelsLast`: the flattened order is D, H, W, C (a channels_last model, or
+    /// a channels_first Flatten, which Keras transposes first); otherwise C, D, H, W
+    /// (a channels_first tensor flattened as it is stored).
+    case flattened(channelsLast: Bool)
+
+    var isFlattened: Bool { if case .flattened = self { true } else { false } }
 }
 
 /// Classification heads, squeeze-excitation and the normalizations of Keras
@@ -21,13 +26,13 @@ extension KerasLayerConversion {
         case "GlobalAveragePooling3D", "GlobalAveragePooling2D", "GlobalMaxPooling3D", "GlobalMaxPooling2D":
             return config["keepdims"]?.bool == true ? .full : .flat
         case "Flatten":
-            return outputShape[2...].allSatisfy { $0 == 1 } ? .flat : .flattened
+            return outputShape[2...].allSatisfy { $0 == 1 } ? .flat : .flattened(channelsLast: try flattenOrderIsChannelsLast())
         case "Dense":
             return inputForms[0] == .full ? .full : .flat
         case "Reshape":
             return (config["target_shape"]?.array?.count ?? 0) == 1 ? .flat : .full
         default:
-            if inputForms.contains(.flattened) { throw fail("reads a Flatten of a spatial tensor; only Dense may (as a convolution)") }
+            if inputForms.contains(where: \.isFlattened) { throw fail("reads a Flatten of a spatial tensor; only Dense may (as a convolution)") }
             return inputForms.contains(.full) || inputForms.isEmpty ? .full : .flat
         }
     }
@@ -43,12 +48,23 @@ extension KerasLayerConversion {
     /// An identity node whose output is the flat (or flattened) view.
     func flatten() throws -> Node {
         try expectInputs(1)
-        guard inputForms[0] != .flattened else { throw fail("flattens a tensor twice") }
-        if let format = config["data_format"]?.string {
-            let expected = layout.axes.last == "C" ? "channels_last" : "channels_first"
-            guard format == expected else { throw fail("data_format \(format) differs from the model's (\(expected))") }
-        }
+        guard !inputForms[0].isFlattened else { throw fail("flattens a tensor twice") }
+        _ = try flattenOrderIsChannelsLast()
         return node(.dropout)
+    }
+
+    /// Whether this Flatten orders its values D, H, W, C (see `KerasTensorForm.flattened`).
+    /// Keras' Flatten defaults to the `image_data_format` (channels_last), whatever
+    /// the model's convolutions use.
+    func flattenOrderIsChannelsLast() throws -> Bool {
+        let format = config["data_format"]?.string ?? "channels_last"
+        let modelChannelsLast = layout.axes.last == "C"
+        switch (modelChannelsLast, format) {
+        case (true, "channels_last"): return true
+        case (false, "channels_first"): return true   // Keras moves the channels last, then flattens
+        case (false, "channels_last"): return false   // the channels_first tensor flattened as stored
+        default: throw fail("data_format \(format) on a channels_last tensor is not supported")
+        }
     }
 
     /// Dense as a convolution: 1×1×1 on a flat input (or on the channels of a
@@ -62,14 +78,16 @@ extension KerasLayerConversion {
         let useBias = config["use_bias"]?.bool ?? true
         let saved = try namedWeights(useBias ? ["kernel", "bias"] : ["kernel"])
         let channelsLast = layout.axes.last == "C"
+        var channelsLastRows = true
         var kernel = spatial
         let rows: Int
         switch inputForms[0] {
         case .flat:
             kernel = [1, 1, 1]
             rows = channels
-        case .flattened:
+        case .flattened(let channelsLastOrder):
             rows = channels * spatial.elementCount
+            channelsLastRows = channelsLastOrder
         case .full:
             guard channelsLast else { throw fail("Dense on a channels_first tensor acts on W, which pzconv does not support") }
             kernel = [1, 1, 1]
@@ -81,7 +99,7 @@ extension KerasLayerConversion {
         for u in 0..<units {
             for c in 0..<channels {
                 for p in 0..<positions {
-                    let row = channelsLast ? p * channels + c : c * positions + p
+                    let row = channelsLastRows ? p * channels + c : c * positions + p
                     weight[(u * channels + c) * positions + p] = values[row * units + u]
                 }
             }
@@ -105,7 +123,7 @@ extension KerasLayerConversion {
         let rank = layout.axes.count - 1
         let channelPosition = layout.axes.last == "C" ? rank - 1 : 0
         let expectedFull = (0..<rank).map { $0 == channelPosition ? channels : 1 }
-        guard spatialOnes, inputForms[0] != .flattened,
+        guard spatialOnes, !inputForms[0].isFlattened,
               target == [channels] || target == [-1] || target.map({ $0 == -1 ? channels : $0 }) == expectedFull else {
             throw fail("target_shape \(target) is not supported (only between [C] and a per-channel \(expectedFull) shape, "
                        + "as squeeze-excitation blocks reshape)")

@@ -98,7 +98,7 @@ public enum KerasImporter {
                 }
             }
             let form = builder.forms[tensor] ?? .full
-            guard form != .flattened else {
+            guard !form.isFlattened else {
                 throw ImportError("\(path): output '\(reference.layer)' is a Flatten of a spatial tensor, which pzconv computes only as a Dense layer's input")
             }
             graphOutputs.append(GraphOutput(tensor: name, sourceLayout: form == .flat ? DataLayout("NC")! : layout))
@@ -120,7 +120,10 @@ public enum KerasImporter {
         func collect(_ model: KerasModelSpec) {
             for layer in model.layers {
                 if let nested = layer.nested { collect(nested) }
-                if let format = layer.config["data_format"]?.string, formats[format] == nil { formats[format] = layer.name }
+                // A Flatten's data_format only orders what it flattens (see KerasTensorForm.flattened).
+                if layer.className != "Flatten", let format = layer.config["data_format"]?.string, formats[format] == nil {
+                    formats[format] = layer.name
+                }
             }
         }
         collect(model)

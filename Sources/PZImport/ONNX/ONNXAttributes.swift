@@ -80,23 +80,40 @@ struct ONNXAttributes {
 /// ends (negative from the end; INT64_MAX for "to the end"); steps other than 1
 /// and −1 are refused.
 struct ONNXSliceSpecification {
-    /// (axis, indices kept in order).
-    var ranges: [(axis: Int, range: [Int])]
+    /// Indices `start, start + step, …` (`count` of them) along one axis.
+    struct AxisRange {
+        var axis: Int
+        var start: Int
+        var count: Int
+        var step: Int
+
+        var first: Int { start }
+        var last: Int { start + (count - 1) * step }
+    }
+
+    var ranges: [AxisRange]
 
     init(_ node: ONNXNode, _ arguments: [ONNXConstant?], attributes: ONNXAttributes, opset: Int64, shape: [Int],
          fail: (String) -> ImportError) throws {
         let starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?
-        func input(_ index: Int) -> [Int]? {
-            index < arguments.count ? arguments[index]?.clampedIntegers : nil
+        func input(_ index: Int) throws -> [Int]? {
+            guard index < arguments.count, let value = arguments[index] else { return nil }
+            guard let integers = value.clampedIntegers else { throw fail("input \(index) holds a value that is not a number") }
+            return integers
+        }
+        func attribute(_ name: String) throws -> [Int]? {
+            switch node.attribute(name) {
+            case .ints(let values)?: return values.map { $0 >= Int64(Int.max / 2) ? Int.max / 2 : $0 <= Int64(Int.min / 2) ? Int.min / 2 : Int($0) }
+            case nil: return nil
+            default: throw fail("attribute '\(name)' must be a list of integers")
+            }
         }
         if opset >= 10 {
-            guard let s = input(1), let e = input(2) else { throw fail("starts and ends must be constants") }
-            (starts, ends, axes, steps) = (s, e, input(3), input(4))
+            guard let s = try input(1), let e = try input(2) else { throw fail("starts and ends must be constants") }
+            (starts, ends, axes, steps) = (s, e, try input(3), try input(4))
         } else {
-            guard let s = try attributes.intsIfPresent("starts"), let e = try attributes.intsIfPresent("ends") else {
-                throw fail("needs starts and ends")
-            }
-            (starts, ends, axes, steps) = (s, e, try attributes.intsIfPresent("axes"), nil)
+            guard let s = try attribute("starts"), let e = try attribute("ends") else { throw fail("needs starts and ends") }
+            (starts, ends, axes, steps) = (s, e, try attribute("axes"), nil)
         }
         let axisList = axes ?? Array(0..<starts.count)
         guard starts.count == ends.count, axisList.count == starts.count, (steps?.count ?? starts.count) == starts.count else {
@@ -111,10 +128,10 @@ struct ONNXSliceSpecification {
             switch step {
             case 1:
                 let start = min(max(normalized(starts[index]), 0), extent), end = min(max(normalized(ends[index]), 0), extent)
-                ranges.append((axis, start < end ? Array(start..<end) : []))
+                ranges.append(AxisRange(axis: axis, start: start, count: max(end - start, 0), step: 1))
             case -1:
                 let start = min(max(normalized(starts[index]), -1), extent - 1), end = min(max(normalized(ends[index]), -1), extent - 1)
-                ranges.append((axis, start > end ? Array(stride(from: start, to: end, by: -1)) : []))
+                ranges.append(AxisRange(axis: axis, start: start, count: max(start - end, 0), step: -1))
             default:
                 throw fail("step \(step) is not supported (1 or -1)")
             }

@@ -24,16 +24,19 @@ struct ONNXConstant: Equatable {
         values.allSatisfy { $0 == $0.rounded() && abs($0) < 9.0e15 } ? values.map { Int($0) } : nil
     }
 
-    /// The values as Swift `Int`, clamping huge magnitudes (ONNX writes INT64_MAX for "to the end").
-    var clampedIntegers: [Int] {
-        values.map { $0 >= 9.0e18 ? Int.max / 2 : $0 <= -9.0e18 ? Int.min / 2 : Int($0.rounded(.towardZero)) }
+    /// The values as Swift `Int`, clamping huge magnitudes (ONNX writes INT64_MAX for
+    /// "to the end"); nil when one is not a number.
+    var clampedIntegers: [Int]? {
+        guard values.allSatisfy({ !$0.isNaN }) else { return nil }
+        return values.map { $0 >= 9.0e18 ? Int.max / 2 : $0 <= -9.0e18 ? Int.min / 2 : Int($0.rounded(.towardZero)) }
     }
 
     /// Reads an ONNX tensor's values (`external` resolves EXTERNAL storage to its bytes).
     init(_ tensor: ONNXTensor, file: String, external: (String, Int, Int?) throws -> [UInt8]) throws {
         let what = "\(file): tensor '\(tensor.name)'"
         guard tensor.dims.allSatisfy({ $0 >= 0 && $0 <= Int64(Graph.maximumElementCount) }),
-              let count = tensor.dims.map({ Int($0) }).checkedElementCount, count <= Graph.maximumElementCount else {
+              let count = tensor.dims.map({ Int($0) }).checkedElementCount, count <= Graph.maximumElementCount,
+              let extent = tensor.dims.map({ max(Int($0), 1) }).checkedElementCount, extent <= Graph.maximumElementCount else {
             throw ImportError("\(what) has invalid dimensions \(tensor.dims)")
         }
         shape = tensor.dims.map { Int($0) }

@@ -5,6 +5,9 @@ import PZONNX
 /// Concat → Cast …). Only small integer and float arithmetic is folded; a node
 /// of another type is left to the importer, which names it if it cannot use it.
 enum ONNXConstantFolding {
+    /// The most values a folded constant may hold (shape arithmetic needs a handful).
+    static let maximumFoldedCount = 1 << 24
+
     /// The op types this folds.
     static let foldable: Set<String> = [
         "Identity", "Cast", "Reshape", "Concat", "Slice", "Transpose", "Gather", "Unsqueeze", "Squeeze", "Add", "Sub", "Mul",
@@ -29,7 +32,7 @@ enum ONNXConstantFolding {
             return try argument(0)
         case "Cast":
             var value = try argument(0)
-            let target = Int32(try attributes.int("to"))
+            guard let target = Int32(exactly: try attributes.int("to")) else { throw fail("'to' is not a data type") }
             value.isInteger = ![ONNXDataType.float, ONNXDataType.double, ONNXDataType.float16].contains(target)
             if value.isInteger { value.values = value.values.map { $0.rounded(.towardZero) } }
             return value
@@ -39,7 +42,7 @@ enum ONNXConstantFolding {
             return value
         case "ConstantOfShape":
             let shape = try integers(0)
-            guard shape.allSatisfy({ $0 >= 0 }), let count = shape.checkedElementCount, count <= 1 << 24 else {
+            guard shape.allSatisfy({ $0 >= 0 }), let count = shape.checkedElementCount, count <= maximumFoldedCount else {
                 throw fail("shape \(shape) is not a small non-negative shape")
             }
             var fill = ONNXConstant(shape: [1], values: [0], isInteger: false)
@@ -88,14 +91,19 @@ enum ONNXConstantFolding {
             return ONNXConstant(shape: shape, values: value.values, isInteger: value.isInteger)
         case "Concat":
             let parts = try arguments.indices.map { try argument($0) }
-            guard let first = parts.first else { throw fail("has no inputs") }
+            guard let first = parts.first, !first.shape.isEmpty else { throw fail("has no inputs, or scalar inputs") }
+            guard parts.map(\.values.count).reduce(0, +) <= maximumFoldedCount else { throw fail("the concatenated constant would be too large") }
             let axis = try attributes.axis("axis", default: nil, rank: first.shape.count)
             return try concatenate(parts, axis: axis, fail: fail)
         case "Gather":
             let data = try argument(0), indices = try integers(1)
+            guard !data.shape.isEmpty else { throw fail("gathers from a scalar") }
             let axis = try attributes.axis("axis", default: 0, rank: data.shape.count)
             let extent = data.shape[axis]
             let outer = data.shape[..<axis].reduce(1, *), inner = data.shape[(axis + 1)...].reduce(1, *)
+            guard let count = [outer, indices.count, inner].checkedElementCount, count <= maximumFoldedCount else {
+                throw fail("the gathered constant would be too large")
+            }
             var values: [Double] = []
             for o in 0..<outer {
                 for index in indices {
@@ -121,7 +129,7 @@ enum ONNXConstantFolding {
                 case "Add": a + b
                 case "Sub": a - b
                 case "Mul": a * b
-                default: integer ? (b == 0 ? 0 : (a / b).rounded(.down)) : a / b
+                default: integer ? (b == 0 ? 0 : (a / b).rounded(.towardZero)) : a / b
                 }
             }
         default:
@@ -173,12 +181,16 @@ enum ONNXConstantFolding {
         let specification = try ONNXSliceSpecification(node, arguments, attributes: attributes, opset: opset, shape: value.shape,
                                                        fail: fail)
         var current = value
-        for (axis, range) in specification.ranges {
+        for range in specification.ranges {
+            let axis = range.axis
             let outer = current.shape[..<axis].reduce(1, *), inner = current.shape[(axis + 1)...].reduce(1, *)
             let extent = current.shape[axis]
             var values: [Double] = []
             for o in 0..<outer {
-                for index in range { values.append(contentsOf: current.values[(o * extent + index) * inner..<(o * extent + index + 1) * inner]) }
+                for k in 0..<range.count {
+                    let index = range.start + k * range.step
+                    values.append(contentsOf: current.values[(o * extent + index) * inner..<(o * extent + index + 1) * inner])
+                }
             }
             current.shape[axis] = range.count
             current.values = values
@@ -198,8 +210,7 @@ enum ONNXConstantFolding {
             shape.append(x == 1 ? y : x)
         }
         let integer = a.isInteger && b.isInteger
-        let count = shape.reduce(1, *)
-        guard count <= 1 << 24 else { throw fail("constant result too large") }
+        guard let count = shape.checkedElementCount, count <= maximumFoldedCount else { throw fail("constant result too large") }
         func index(_ flat: Int, _ source: [Int]) -> Int {
             var remaining = flat, offset = 0, step = 1
             var strides = [Int](repeating: 0, count: rank)

@@ -91,6 +91,9 @@ struct ONNXGraphImporter {
                 }
             }
         }
+        guard let count = shape.checkedElementCount, count <= Graph.maximumElementCount, shape.allSatisfy({ $0 > 0 }) else {
+            throw ImportError("\(file): input '\(input.name)' has shape \(shape), larger than pzconv admits (2^33 values)")
+        }
         guard shape.count == 4 || shape.count == 5 else {
             throw ImportError("\(file): input '\(input.name)' has rank \(shape.count); pzconv imports 4-D (NCHW) and 5-D (NCDHW) inputs")
         }
@@ -138,6 +141,9 @@ struct ONNXGraphImporter {
         if let input = transposedInputs[node.outputs[0]], node.opType == "Transpose" {
             values[node.outputs[0]] = .tensor(input)
             return
+        }
+        guard !node.inputs.filter({ !$0.isEmpty }).isEmpty || ["Constant", "ConstantOfShape"].contains(node.opType) else {
+            throw fail(node, "has no inputs")
         }
         let arguments = try node.inputs.map { name -> ONNXImportedValue? in
             if name.isEmpty { return nil }

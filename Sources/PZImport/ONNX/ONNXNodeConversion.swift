@@ -46,6 +46,14 @@ extension ONNXGraphImporter {
             try add(.activation(.prelu), node, inputs: [x], output: output, weights: [.slope: slopes])
         case "Softmax":
             let x = try tensor(arguments[0], node)
+            if flatTensors.contains(x) {
+                // A flat [N, C] activation: the only axis to normalize is C.
+                guard try attributes.axis("axis", default: opset >= 13 ? -1 : 1, rank: 2) == 1 else {
+                    throw fail(node, "Softmax of a flat [N, C] activation over the batch axis is not supported")
+                }
+                try add(.softmax(SoftmaxParameters(axis: 1)), node, inputs: [x], output: output)
+                return
+            }
             let axis = try attributes.axis("axis", default: opset >= 13 ? -1 : 1, rank: rank)
             if opset < 13, onnxShape(shapes[x]!)[(axis + 1)...].contains(where: { $0 != 1 }) {
                 throw fail(node, "before opset 13 Softmax normalizes over all axes from \(axis) on; pzconv imports it only when "
@@ -56,7 +64,10 @@ extension ONNXGraphImporter {
             try convertPooling(node, arguments, attributes: attributes)
         case "Concat":
             let inputs = try arguments.enumerated().map { try tensor($0.element, node, index: $0.offset) }
-            let axis = try attributes.axis("axis", default: nil, rank: rank)
+            let flat = inputs.map(flatTensors.contains)
+            guard !flat.contains(true) || !flat.contains(false) else { throw fail(node, "concatenates flat [N, C] and spatial activations") }
+            let axis = try attributes.axis("axis", default: nil, rank: flat.allSatisfy { $0 } ? 2 : rank)
+            guard !flat.allSatisfy({ $0 }) || axis == 1 else { throw fail(node, "concatenates flat [N, C] activations along the batch") }
             try add(.concat(ConcatParameters(axis: irAxis(axis))), node, inputs: inputs, output: output)
         case "Add", "Sub", "Mul", "Div", "Sum", "Max":
             try convertElementwise(node, arguments)
@@ -66,19 +77,20 @@ extension ONNXGraphImporter {
             try convertPad(node, arguments, attributes: attributes)
         case "Slice":
             let x = try tensor(arguments[0], node)
+            guard !flatTensors.contains(x) else { throw fail(node, "Slice of a flat [N, C] activation is not supported") }
             let shape = shapes[x]!
             let constants = arguments.map { argument -> ONNXConstant? in if case .constant(let c)? = argument { c } else { nil } }
             let specification = try ONNXSliceSpecification(node, constants, attributes: attributes, opset: opset, shape: onnxShape(shape)) {
                 fail(node, $0)
             }
             var offsets = [0, 0, 0, 0, 0], trimEnd = [0, 0, 0, 0, 0]
-            for (axis, range) in specification.ranges {
-                let irIndex = irAxis(axis)
-                guard let first = range.first, let last = range.last, last >= first else {
-                    throw fail(node, "an empty or reversed slice along axis \(axis) is not a crop")
+            for range in specification.ranges {
+                let irIndex = irAxis(range.axis)
+                guard range.count > 0, range.step == 1 else {
+                    throw fail(node, "an empty or reversed slice along axis \(range.axis) is not a crop")
                 }
-                offsets[irIndex] = first
-                trimEnd[irIndex] = shape[irIndex] - 1 - last
+                offsets[irIndex] = range.first
+                trimEnd[irIndex] = shape[irIndex] - 1 - range.last
             }
             try add(.crop(CropParameters(offsets: offsets, trimEnd: trimEnd)), node, inputs: [x], output: output)
         case "Identity", "Dropout":
@@ -137,7 +149,10 @@ extension ONNXGraphImporter {
         if isTransposed {
             let outputPadding = try attributes.intsIfPresent("output_padding") ?? [Int](repeating: 0, count: rank - 2)
             let outputShape = try attributes.intsIfPresent("output_shape")
-            guard outputPadding.count == rank - 2, outputPadding.allSatisfy({ $0 >= 0 }) else {
+            if let outputShape, !outputShape.allSatisfy({ (1...Graph.maximumElementCount).contains($0) }) {
+                throw attributes.fail("output_shape", "\(outputShape) is not a list of positive sizes")
+            }
+            guard outputPadding.count == rank - 2, outputPadding.allSatisfy({ (0...Graph.maximumSpatialParameter).contains($0) }) else {
                 throw attributes.fail("output_padding", "expected \(rank - 2) non-negative values")
             }
             for axis in 0..<(rank - 2) {
@@ -188,6 +203,13 @@ extension ONNXGraphImporter {
     private mutating func convertElementwise(_ node: ONNXNode, _ arguments: [ONNXImportedValue?]) throws {
         let output = node.outputs[0]
         let tensors = arguments.compactMap { argument -> String? in if case .tensor(let name)? = argument { name } else { nil } }
+        guard arguments.count == 2 || (["Sum", "Max"].contains(node.opType) && !arguments.isEmpty) else {
+            throw fail(node, "has \(arguments.count) inputs")
+        }
+        if tensors.count == 1, arguments.count == 1 {
+            try add(.dropout, node, inputs: tensors, output: output)  // Sum or Max of one activation
+            return
+        }
         if tensors.count == arguments.count {
             let operation: EltwiseParameters.Operation
             switch node.opType {
@@ -400,6 +422,10 @@ extension ONNXGraphImporter {
         let x = try tensor(arguments[0], node)
         let inputShape = onnxShape(shapes[x]!)
         let mode = try attributes.string("mode", default: "nearest")
+        let policy = try attributes.string("keep_aspect_ratio_policy", default: "stretch")
+        guard policy == "stretch", node.attribute("axes") == nil else {
+            throw fail(node, "Resize with keep_aspect_ratio_policy '\(policy)' or an axes attribute is not supported")
+        }
         var scales: [Double]?
         if node.opType == "Upsample" {
             if let given = try attributes.floatsIfPresent("scales") {
@@ -419,6 +445,9 @@ extension ONNXGraphImporter {
             scales = try constant(arguments[1], node, index: 1).values
         }
         guard let scales, scales.count == rank else { throw fail(node, "needs constant scales or sizes, one per axis") }
+        guard scales.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= Double(Graph.maximumSpatialParameter) }) else {
+            throw fail(node, "scales \(scales) are not finite positive factors")
+        }
         guard scales[0] == 1, scales[1] == 1 else { throw fail(node, "resizes the batch or channel axis (scales \(scales))") }
         let factors = scales[2...].map { Int($0.rounded()) }
         guard zip(scales[2...], factors).allSatisfy({ $0 == Double($1) && $1 >= 1 }) else {
@@ -478,10 +507,12 @@ extension ONNXGraphImporter {
         guard begin[0] == 0, begin[1] == 0, end[0] == 0, end[1] == 0 else { throw fail(node, "pads the batch or channel axis") }
         guard pads.allSatisfy({ $0 >= 0 }) else { throw fail(node, "negative pads \(pads) (cropping) are not supported") }
         // Zeros after a bias-free deconvolution extend its output (pzconv's export of a negative deconvolution padding).
+        let begin3 = irSpatial(Array(begin[2...]), fill: 0), end3 = irSpatial(Array(end[2...]), fill: 0)
+        guard (begin3 + end3).allSatisfy({ $0 <= Graph.maximumSpatialParameter }) else { throw fail(node, "pads \(pads) are out of range") }
         if value == 0, let index = nodes.indices.last, nodes[index].outputs == [x], case .deconvolution(var p) = nodes[index].op,
            nodes[index].weights[.bias] == nil, nodes[index].inputs.count == 1, p.epilogue == ConvolutionEpilogue(),
+           (0..<3).allSatisfy({ (begin3[$0] == 0 || p.padBegin[$0] <= 0) && (end3[$0] == 0 || p.padEnd[$0] <= 0) }),
            isSoleReader(node, of: x) {
-            let begin3 = irSpatial(Array(begin[2...]), fill: 0), end3 = irSpatial(Array(end[2...]), fill: 0)
             p.padBegin = zip(p.padBegin, begin3).map { $0 - $1 }
             p.padEnd = zip(p.padEnd, end3).map { $0 - $1 }
             nodes[index].op = .deconvolution(p)

@@ -25,6 +25,9 @@ extension ONNXGraphImporter {
             guard groups >= 1, channels % groups == 0 else { throw fail(node, "num_groups \(groups) does not divide \(channels) channels") }
             // Opset 18 gives scale and bias per group, opset 21 per channel.
             let scaleCount = (try? constant(arguments.count > 1 ? arguments[1] : nil, node, index: 1).values.count) ?? channels
+            guard scaleCount > 0, channels % scaleCount == 0 else {
+                throw fail(node, "scale has \(scaleCount) values for \(channels) channels in \(groups) groups")
+            }
             let weights = try affine(node, arguments, count: scaleCount, channelsPerValue: channels / scaleCount)
             try add(.groupNorm(GroupNormParameters(groups: groups, epsilon: epsilon)), node, inputs: [x], output: output,
                     weights: weights)
@@ -98,6 +101,9 @@ extension ONNXGraphImporter {
         case .tensor(let x)?:
             let shape = flatTensors.contains(x) ? Array(shapes[x]!.prefix(2)) : onnxShape(shapes[x]!)
             let resolved = dims.enumerated().map { $0.element == 0 && $0.offset < shape.count ? shape[$0.offset] : $0.element }
+            guard resolved.allSatisfy({ $0 >= -1 && $0 <= Graph.maximumElementCount }) else {
+                throw fail(node, "reshaping \(shape) to \(dims) is not supported")
+            }
             if dims.count == 3, resolved[0] == shape[0], resolved[1] > 0, shape[1] % resolved[1] == 0,
                resolved[2] == -1 || resolved[2] == shape[1...].reduce(1, *) / resolved[1] {
                 values[output] = .groupView(tensor: x, groups: resolved[1])
@@ -113,7 +119,11 @@ extension ONNXGraphImporter {
             }
         case .groupNormalized(let x, _)?:
             let shape = onnxShape(shapes[x]!)
-            let known = dims.filter { $0 != -1 }.reduce(1, *)
+            guard dims.count == shape.count, dims.allSatisfy({ $0 >= -1 }),
+                  let known = dims.enumerated().map({ $0.element == 0 ? shape[$0.offset] : $0.element == -1 ? 1 : $0.element })
+                      .checkedElementCount else {
+                throw fail(node, "reshapes a group view to \(dims), not back to \(shape)")
+            }
             let resolved = dims.enumerated().map { $0.element == 0 ? shape[$0.offset] : $0.element == -1 ? shape.reduce(1, *) / max(known, 1) : $0.element }
             guard resolved == shape else { throw fail(node, "reshapes a group view to \(dims), not back to \(shape)") }
             if let index = nodes.indices.last, nodes[index].outputs == [x], isSoleReader(node, of: x) {

@@ -1,3 +1,4 @@
+import PZGraph
 import PZONNX
 
 /// The spatial attributes of Conv, ConvTranspose and the pools, in the ONNX
@@ -29,6 +30,10 @@ struct ONNXSpatialAttributes {
             throw attributes.fail("kernel_shape", "kernel, strides and dilations must be positive")
         }
         guard pads.allSatisfy({ $0 >= 0 }) else { throw attributes.fail("pads", "negative padding \(pads)") }
+        let limit = Graph.maximumSpatialParameter
+        guard (kernel + strides + dilations + pads).allSatisfy({ $0 <= limit }) else {
+            throw attributes.fail("kernel_shape", "kernel, strides, dilations or pads beyond \(limit)")
+        }
         guard ["NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"].contains(autoPad) else {
             throw attributes.fail("auto_pad", "unknown value '\(autoPad)'")
         }
