@@ -66,6 +66,7 @@ public enum Op: Hashable, Sendable {
         switch self {
         case .activation(let activation): activation
         case .scale(let parameters): parameters.activation
+        case .groupNorm(let parameters): parameters.activation
         case .convolution(let parameters), .deconvolution(let parameters): parameters.epilogue.activation
         default: nil
         }

@@ -37,12 +37,12 @@ public struct BatchNormParameters: Hashable, Sendable, Codable {
 /// every spatial position (the input's own statistics, not running averages):
 /// `y = (x − mean) / √(variance + epsilon)` with the biased variance, or, with
 /// `epsilonOutsideRoot` (keras_contrib), `y = (x − mean) / (√variance + epsilon)`;
-/// then `· scale[c] + bias[c]` when those weights exist. `groups == C` is
-/// instance normalization. Not foldable into a convolution (its statistics
-/// depend on the input).
+/// then `· scale[c] + bias[c]` when those weights exist, then `activation` (fused
+/// by the activation-fusion pass; never PReLU). `groups == C` is instance
+/// normalization. Not foldable into a convolution (its statistics depend on the input).
 public struct GroupNormParameters: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
-        case groups, epsilon, epsilonOutsideRoot = "epsilon_outside_root", isInstanceNorm = "instance_norm"
+        case groups, epsilon, epsilonOutsideRoot = "epsilon_outside_root", isInstanceNorm = "instance_norm", activation
     }
 
     public var groups: Int
@@ -50,12 +50,15 @@ public struct GroupNormParameters: Hashable, Sendable, Codable {
     public var epsilonOutsideRoot: Bool
     /// Written as InstanceNorm in listings (groups equals the channels).
     public var isInstanceNorm: Bool
+    public var activation: Activation?
 
-    public init(groups: Int, epsilon: Float, epsilonOutsideRoot: Bool = false, isInstanceNorm: Bool = false) {
+    public init(groups: Int, epsilon: Float, epsilonOutsideRoot: Bool = false, isInstanceNorm: Bool = false,
+                activation: Activation? = nil) {
         self.groups = groups
         self.epsilon = epsilon
         self.epsilonOutsideRoot = epsilonOutsideRoot
         self.isInstanceNorm = isInstanceNorm
+        self.activation = activation
     }
 }
 

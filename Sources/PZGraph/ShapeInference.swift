@@ -65,6 +65,10 @@ enum ShapeRules {
                 throw GraphError.node(node, "a group of one value with epsilon 0 divides by zero")
             }
             try checkPerChannel(node, roles: [.scale, .bias], channels: channels)
+            if let activation = parameters.activation {
+                guard activation != .prelu else { throw GraphError.node(node, "a fused PReLU is not supported here") }
+                try checkActivation(node, activation)
+            }
             return [inputShapes[0]]
         case .scale(let parameters):
             try checkPerChannel(node, roles: [.scale, .bias], channels: inputShapes[0][1])

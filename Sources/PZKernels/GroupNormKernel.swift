@@ -8,7 +8,8 @@ import PZPack
 /// 2. the group means (double), then per plane each lane's sum of squared
 ///    deviations from its group's mean (two passes, so no cancellation);
 /// 3. per channel `m = scale / √(variance + ε)` (or `/(√variance + ε)`) and
-///    `a = bias − mean·m`, applied as `x·m + a`; padding lanes get 0.
+///    `a = bias − mean·m`, applied as `activation(x·m + a)`; padding lanes get 0
+///    (every fused activation maps 0 to 0).
 ///
 /// The reference twin is `ReferenceOps.groupNorm` (double precision throughout).
 struct GroupNormKernel: StepKernel, @unchecked Sendable {
@@ -93,7 +94,8 @@ struct GroupNormKernel: StepKernel, @unchecked Sendable {
                         let aVector = UnsafeRawPointer(a.pointer + vectorOffset).load(as: V.self)
                         let from = source.pointer + plane * shape.planeStride, to = target.pointer + plane * shape.planeStride
                         for position in stride(from: 0, to: shape.planeStride, by: s) {
-                            let value = UnsafeRawPointer(from + position).load(as: V.self) * mVector + aVector
+                            let value = activate(UnsafeRawPointer(from + position).load(as: V.self) * mVector + aVector,
+                                                 spec.parameters.activation, slopes: V())
                             UnsafeMutableRawPointer(to + position).storeBytes(of: value, as: V.self)
                         }
                     }

@@ -16,7 +16,7 @@ struct ONNXGraphEmitter {
     /// 5, or 4 for a 2-D model.
     let rank: Int
 
-    private(set) var nodes: [ONNXNode] = []
+    var nodes: [ONNXNode] = []
     private(set) var initializers: [ONNXTensor] = []
     private(set) var inputs: [ONNXValueInfo] = []
     private(set) var outputs: [ONNXValueInfo] = []
@@ -66,7 +66,7 @@ struct ONNXGraphEmitter {
 
     func value(_ tensor: String) -> String { valueNames[tensor] ?? tensor }
 
-    private mutating func claim(_ base: String) -> String { usedNames.claim(base) }
+    mutating func claim(_ base: String) -> String { usedNames.claim(base) }
 
     // MARK: Emitting
 

@@ -19,8 +19,20 @@ extension ONNXGraphEmitter {
             let names = zip(["scale", "bias", "mean", "variance"], weights).map { constant($0.0, shape: [channels], $0.1) }
             emit("BatchNormalization", [arguments[0]] + names, shape: outputShape,
                  attributes: [ONNXAttribute("epsilon", .float(parameters.epsilon))], output: output)
-        case .groupNorm(let parameters):
-            try emitGroupNorm(node, parameters, input: arguments[0], shape: outputShape, output: output)
+        case .groupNorm(var parameters):
+            guard let activation = parameters.activation else {
+                try emitGroupNorm(node, parameters, input: arguments[0], shape: outputShape, output: output)
+                break
+            }
+            // A fused activation: the normalization into a helper value, then the activation.
+            parameters.activation = nil
+            let normalized = claim("\(node.name)/normalized")
+            try emitGroupNorm(node, parameters, input: arguments[0], shape: outputShape, output: normalized)
+            if let index = nodes.lastIndex(where: { $0.outputs == [normalized] }) {
+                nodes[index].name = claim("\(node.name)/normalization")
+            }
+            let result = emitActivation(activation, node, input: normalized, shape: outputShape, step: "activation")
+            finish(result, as: output)
         case .scale(let parameters):
             var result = arguments[0]
             if let scale = node.weights[.scale] {

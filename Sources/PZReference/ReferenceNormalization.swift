@@ -22,7 +22,8 @@ extension ReferenceOps {
                     let factor = Double(scale?[c] ?? 1) / divisor, addend = Double(bias?[c] ?? 0)
                     let channelStart = shape.offset(n, c, 0, 0, 0)
                     for index in channelStart..<(channelStart + positions) {
-                        output[index] = Float((Double(input.values[index]) - mean) * factor + addend)
+                        let normalized = (Double(input.values[index]) - mean) * factor + addend
+                        output[index] = Float(p.activation?.apply(normalized) ?? normalized)
                     }
                 }
             }

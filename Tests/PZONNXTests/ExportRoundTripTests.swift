@@ -63,6 +63,23 @@ import Testing
         try expectSameOutputs(graph, imported)
     }
 
+    /// The optimized graph's GroupNorm with a fused activation: written as the
+    /// normalization then the activation, and the same outputs when imported again.
+    @Test func fusedActivationOfANormalization() throws {
+        var b = GraphBuilder(seed: 5)
+        let x = b.input("x", shape: [1, 8, 2, 3, 4])
+        let instance = b.add("in", .groupNorm(GroupNormParameters(groups: 8, epsilon: 1e-5, isInstanceNorm: true,
+                                                                  activation: .relu(negativeSlope: 0.01))), inputs: [x],
+                             weights: [.scale: b.randomTensor([8]), .bias: b.randomTensor([8])])
+        b.output(b.add("gn", .groupNorm(GroupNormParameters(groups: 2, epsilon: 1e-5, activation: .sigmoid)), inputs: [instance]))
+        let graph = b.graph
+        let exported = try ONNXExporter.export(graph)
+        #expect(Set(exported.graph.nodes.map(\.name)).count == exported.graph.nodes.count, "node names are unique")
+        #expect(exported.graph.nodes.map(\.opType).contains("LeakyRelu"))
+        let imported = try ONNXImporter.importModel(bytes: ONNXEncoder.encode(exported), name: "fused.onnx")
+        try expectSameOutputs(graph, imported)
+    }
+
     @Test func opsetsOutsideTheRangeAreRefused() {
         var b = GraphBuilder(seed: 5)
         b.output(b.add("relu", .activation(.relu(negativeSlope: 0)), inputs: [b.input("x", shape: [1, 1, 2, 2, 2])]))

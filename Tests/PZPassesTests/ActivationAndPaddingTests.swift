@@ -27,6 +27,22 @@ import Testing
         #expect(result.declined.first == "'act' (TanH): the output of 'conv' is also read by 'other'")
     }
 
+    /// nnU-Net's Conv → InstanceNorm → LeakyReLU: the activation goes into the
+    /// normalization's last pass; a PReLU after it stays (its slopes have no place there).
+    @Test func fusesIntoANormalization() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", shape: [1, 4, 2, 5, 5])
+        let norm = b.add("norm", .groupNorm(GroupNormParameters(groups: 4, epsilon: 1e-5, isInstanceNorm: true)), inputs: [x],
+                         weights: [.scale: b.randomTensor([4]), .bias: b.randomTensor([4])])
+        let leaky = b.add("leaky", .activation(.relu(negativeSlope: 0.01)), inputs: [norm])
+        let norm2 = b.add("norm2", .groupNorm(GroupNormParameters(groups: 2, epsilon: 1e-5)), inputs: [leaky])
+        b.output(b.add("prelu", .activation(.prelu), inputs: [norm2], weights: [.slope: b.randomTensor([4])]))
+        let result = try applyAndCompare(ActivationFusion(), to: b.graph)
+        #expect(result.graph.nodes.map(\.op.typeName) == ["Input", "InstanceNorm", "GroupNorm", "PReLU"])
+        #expect(result.graph.nodes[1].op.appliedActivation == .relu(negativeSlope: 0.01))
+        #expect(result.graph.nodes[1].outputs == ["leaky"] && result.graph.nodes[1].fusions == ["activation"])
+    }
+
     @Test func movesPReLUSlopesIntoTheConvolution() throws {
         var b = GraphBuilder()
         let x = b.input("x", shape: [1, 2, 2, 5, 5])

@@ -87,6 +87,13 @@ let graphCases: [GraphCase] = [
         b.output(b.add("gn", .groupNorm(GroupNormParameters(groups: 4, epsilon: 1e-5)), inputs: [x],
                        weights: [.scale: b.randomTensor([32])]))
     },
+    GraphCase(name: "group norm with fused leaky ReLU and ELU, 12 channels in 3 groups") { b in
+        let x = b.input("x", shape: [1, 12, 3, 4, 5])
+        b.output(b.add("leaky", .groupNorm(GroupNormParameters(groups: 3, epsilon: 1e-5, activation: .relu(negativeSlope: 0.01))),
+                       inputs: [x], weights: [.scale: b.randomTensor([12]), .bias: b.randomTensor([12])]))
+        b.output(b.add("elu", .groupNorm(GroupNormParameters(groups: 12, epsilon: 1e-5, isInstanceNorm: true, activation: .elu(alpha: 1))),
+                       inputs: [x]))
+    },
     GraphCase(name: "instance norm dividing by √variance + ε (keras_contrib), 17 channels") { b in
         let x = b.input("x", shape: [1, 17, 2, 3, 7])
         b.output(b.add("in", .groupNorm(GroupNormParameters(groups: 17, epsilon: 1e-3, epsilonOutsideRoot: true)), inputs: [x],
