@@ -30,7 +30,14 @@ import Testing
         let fixture = TestPaths.fixture("caffe/bn_scale_elu")
         let broken = directory + "/broken.prototxt"
         try Data("layer { name: \"x\" type: \"Input\" top: \"x\"\n".utf8).write(to: URL(fileURLWithPath: broken))
+        let brokenONNX = directory + "/broken.onnx"
+        try Data(try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("onnx/nnunet_3d/model.onnx"))).prefix(4000))
+            .write(to: URL(fileURLWithPath: brokenONNX))
         let cases: [([String], String)] = [
+            (["import", brokenONNX, "-o", directory + "/a.pzir"], "broken.onnx: not a valid ONNX model (truncated or corrupted protobuf)"),
+            (["import", TestPaths.fixture("onnx/dynamic_3d/model.onnx"), "-o", directory + "/a.pzir"],
+             "input 'input' has dynamic or invalid dimension 2 (symbol(\"depth\")); give its shape with --input-shape"),
+            (["import", brokenONNX, "--weights", broken, "-o", directory + "/a.pzir"], "an ONNX model holds its weights"),
             (["import", broken, "--weights", fixture + "/net.caffemodel", "-o", directory + "/a.pzir"],
              "broken.prototxt:2:1: expected '}' to close the LayerParameter opened at line 1, column 1"),
             (["import", fixture + "/net.prototxt", "-o", directory + "/a.pzir"], "needs its trained weights"),
@@ -50,7 +57,7 @@ import Testing
             #expect(result.stderr.contains(fragment), "\(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["broken.prototxt"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["broken.onnx", "broken.prototxt"])
     }
 }
 
