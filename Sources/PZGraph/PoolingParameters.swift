@@ -66,3 +66,25 @@ public struct PoolingParameters: Hashable, Sendable, Codable {
         }
     }
 }
+
+extension PoolingParameters {
+    /// For an average that counts padding: per output position (D, H, W order, W
+    /// fastest), the divisor a window would have with end padding `countedPadEnd`
+    /// (≥ `padEnd`) over this pooling's own divisor — 1 except where a last window
+    /// overhangs `in + padEnd`. `input` and `output` are the spatial extents.
+    /// (How ONNX's AveragePool with grown end padding relates to Caffe's ceil-mode average.)
+    public func divisorRatios(input: [Int], output: [Int], countedPadEnd: [Int]) -> [Float] {
+        let perAxis = (0..<3).map { axis in
+            (0..<output[axis]).map { o -> Float in
+                let start = o * stride[axis] - padBegin[axis]
+                let counted = min(start + kernel[axis], input[axis] + countedPadEnd[axis]) - start
+                let own = min(start + kernel[axis], input[axis] + padEnd[axis]) - start
+                return Float(counted) / Float(own)
+            }
+        }
+        var ratios: [Float] = []
+        ratios.reserveCapacity(output.reduce(1, *))
+        for d in perAxis[0] { for h in perAxis[1] { for w in perAxis[2] { ratios.append(d * h * w) } } }
+        return ratios
+    }
+}

@@ -46,9 +46,10 @@ struct LinearUpsampleKernel: StepKernel, @unchecked Sendable {
             let block = (row / (out.h * out.d)) % out.blocks, n = row / (out.h * out.d * out.blocks)
             let (d0, d1, td) = sources[0][d], (h0, h1, th) = sources[1][h]
             let target = output + out.offset(n, block, d, h, 0)
+            let tdv = V(repeating: td), thv = V(repeating: th)
             for w in 0..<out.w {
                 let (w0, w1, tw) = sources[2][w]
-                let tdv = V(repeating: td), thv = V(repeating: th), twv = V(repeating: tw)
+                let twv = V(repeating: tw)
                 func lerpW(_ dd: Int, _ hh: Int) -> V {
                     let a = load(n, block, dd, hh, w0)
                     return a + (load(n, block, dd, hh, w1) - a) * twv

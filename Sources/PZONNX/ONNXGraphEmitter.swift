@@ -143,28 +143,30 @@ struct ONNXGraphEmitter {
         }
         if output.sourceLayout.axes == "NC", layout == .source {
             // A flat [N, C] result (a classifier after global pooling): Flatten at the edge.
-            let channelsFirst = claim("\(output.tensor)/channels_first")
-            rename(value: output.tensor, to: channelsFirst)
-            current = graph.nodes.first { $0.outputs.contains(output.tensor) }
-            emit("Flatten", [channelsFirst], shape: Array(canonical.prefix(2)), attributes: [ONNXAttribute("axis", .int(1))],
-                 step: "flatten", output: output.tensor)
-            outputs.append(ONNXValueInfo(name: output.tensor, shape: Array(canonical.prefix(2))))
+            emitEdge(output, "Flatten", attributes: [ONNXAttribute("axis", .int(1))], step: "flatten",
+                     shape: Array(canonical.prefix(2)))
             return
         }
         guard layout == .source, let permutation = permutation(from: output.sourceLayout) else {
             outputs.append(ONNXValueInfo(name: value(output.tensor), shape: canonical))
             return
         }
-        // The producer wrote `output.tensor`; rename its value so the graph output keeps the source name.
+        let inverse = permutation.indices.map { permutation.firstIndex(of: $0)! }
+        emitEdge(output, "Transpose", attributes: [ONNXAttribute("perm", .ints(inverse.map(Int64.init)))], step: "to_source_layout",
+                 shape: inverse.map { canonical[$0] })
+    }
+
+    /// One node between the network and a graph output, so that the output keeps
+    /// its source name: the producer's value is renamed `<tensor>/channels_first`.
+    private mutating func emitEdge(_ output: GraphOutput, _ opType: String, attributes: [ONNXAttribute], step: String,
+                                   shape: [Int]) {
         let channelsFirst = claim("\(output.tensor)/channels_first")
         rename(value: output.tensor, to: channelsFirst)
         current = graph.nodes.first { $0.outputs.contains(output.tensor) }
-        let inverse = permutation.indices.map { permutation.firstIndex(of: $0)! }
-        let sourceShape = inverse.map { canonical[$0] }
-        emit("Transpose", [channelsFirst], shape: sourceShape, attributes: [ONNXAttribute("perm", .ints(inverse.map(Int64.init)))],
-             step: "to_source_layout", output: output.tensor)
-        outputs.append(ONNXValueInfo(name: output.tensor, shape: sourceShape))
+        emit(opType, [channelsFirst], shape: shape, attributes: attributes, step: step, output: output.tensor)
+        outputs.append(ONNXValueInfo(name: output.tensor, shape: shape))
     }
+
 
     /// Makes `result`, the last value emitted for the current node, the node's IR
     /// output `output`; its node takes the IR node's name.

@@ -1,3 +1,5 @@
+import PZGraph
+
 /// An ONNX model as plain Swift values: what the decoder makes of a `.onnx` file
 /// and what the encoder writes. Only the parts of `onnx.proto` that describe a
 /// single inference graph are kept; a file using anything else (training info,
@@ -201,17 +203,15 @@ public struct ONNXTensor: Equatable, Sendable {
     /// A float32 tensor stored as raw little-endian bytes, the way the exporter
     /// writes every constant.
     public init(name: String, shape: [Int], floats: [Float]) {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(floats.count * 4)
-        for value in floats { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-        self.init(name: name, dataType: ONNXDataType.float, dims: shape.map(Int64.init), storage: .raw(bytes))
+        var writer = ByteWriter()
+        writer.append(floats: floats)
+        self.init(name: name, dataType: ONNXDataType.float, dims: shape.map(Int64.init), storage: .raw(writer.bytes))
     }
 
     /// An int64 tensor stored as raw little-endian bytes.
     public init(name: String, shape: [Int], int64s: [Int64]) {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(int64s.count * 8)
-        for value in int64s { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-        self.init(name: name, dataType: ONNXDataType.int64, dims: shape.map(Int64.init), storage: .raw(bytes))
+        var writer = ByteWriter()
+        for value in int64s { writer.append(value) }
+        self.init(name: name, dataType: ONNXDataType.int64, dims: shape.map(Int64.init), storage: .raw(writer.bytes))
     }
 }

@@ -32,22 +32,12 @@ extension ONNXGraphEmitter {
             emit("MaxPool", [input], shape: shape, attributes: attributes, output: output)
         case .average:
             attributes.append(ONNXAttribute("count_include_pad", .int(p.averageCountsPadding ? 1 : 0)))
-            let corrections = (0..<3).map { axis in
-                (0..<outputShape[2 + axis]).map { o -> Float in
-                    let start = o * p.stride[axis] - p.padBegin[axis]
-                    let extent = inputShape[2 + axis]
-                    let onnxDivisor = min(start + p.kernel[axis], extent + padEnd[axis]) - start
-                    let irDivisor = min(start + p.kernel[axis], extent + p.padEnd[axis]) - start
-                    return Float(onnxDivisor) / Float(irDivisor)
-                }
-            }
-            guard p.averageCountsPadding, corrections.joined().contains(where: { $0 != 1 }) else {
+            let factors = p.divisorRatios(input: Array(inputShape[2...]), output: Array(outputShape[2...]), countedPadEnd: padEnd)
+            guard p.averageCountsPadding, factors.contains(where: { $0 != 1 }) else {
                 emit("AveragePool", [input], shape: shape, attributes: attributes, output: output)
                 return
             }
             let pooled = emit("AveragePool", [input], shape: shape, attributes: attributes, step: "average")
-            var factors = [Float]()
-            for d in corrections[0] { for h in corrections[1] { for w in corrections[2] { factors.append(d * h * w) } } }
             let factorShape = [1, 1] + spatial(Array(outputShape[2...]))
             emit("Mul", [pooled, constant("divisor_correction", shape: factorShape, factors)], shape: shape, output: output)
         }

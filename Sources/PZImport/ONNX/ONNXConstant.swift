@@ -66,18 +66,19 @@ struct ONNXConstant: Equatable {
     }
 
     private static func decodeRaw(_ bytes: [UInt8], type: Int32, what: String) throws -> [Double] {
-        func words<T: FixedWidthInteger>(_: T.Type) throws -> [T] {
-            guard bytes.count % MemoryLayout<T>.size == 0 else {
+        let reader = ByteReader(bytes)
+        func count(ofSize size: Int) throws -> Int {
+            guard bytes.count % size == 0 else {
                 throw ImportError("\(what): \(bytes.count) raw bytes are not a whole number of \(ONNXDataType.name(type)) values")
             }
-            return stride(from: 0, to: bytes.count, by: MemoryLayout<T>.size).map { start in
-                var word = T.zero
-                for index in 0..<MemoryLayout<T>.size { word |= T(truncatingIfNeeded: bytes[start + index]) << (8 * index) }
-                return word
-            }
+            return bytes.count / size
+        }
+        func words<T: FixedWidthInteger>(_: T.Type) throws -> [T] {
+            let size = MemoryLayout<T>.size
+            return (0..<(try count(ofSize: size))).map { reader.read(T.self, at: $0 * size)! }
         }
         switch type {
-        case ONNXDataType.float: return try words(UInt32.self).map { Double(Float(bitPattern: $0)) }
+        case ONNXDataType.float: return reader.floats(at: 0, count: try count(ofSize: 4))!.map(Double.init)
         case ONNXDataType.double: return try words(UInt64.self).map { Double(bitPattern: $0) }
         case ONNXDataType.float16: return try words(UInt16.self).map { Double(Float(Float16(bitPattern: $0))) }
         case ONNXDataType.int64: return try words(Int64.self).map(Double.init)

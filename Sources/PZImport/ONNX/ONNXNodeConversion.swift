@@ -346,16 +346,8 @@ extension ONNXGraphImporter {
             }) else { return false }
             candidate.padEnd[axis] = padEnd
         }
-        var expected = [Double]()
-        let perAxis = (0..<3).map { axis in
-            (0..<output[2 + axis]).map { o -> Double in
-                let start = o * p.stride[axis] - p.padBegin[axis]
-                let exported = min(start + p.kernel[axis], input[2 + axis] + p.padEnd[axis]) - start
-                let caffe = min(start + p.kernel[axis], input[2 + axis] + candidate.padEnd[axis]) - start
-                return Double(Float(exported) / Float(caffe))
-            }
-        }
-        for d in perAxis[0] { for h in perAxis[1] { for w in perAxis[2] { expected.append(Double(Float(d) * Float(h) * Float(w))) } } }
+        let expected = candidate.divisorRatios(input: Array(input[2...]), output: Array(output[2...]), countedPadEnd: p.padEnd)
+            .map(Double.init)
         guard expected.count == factors.values.count, zip(expected, factors.values).allSatisfy({ abs($0 - $1) <= 1e-6 * abs($0) }) else {
             return false
         }
